@@ -1,0 +1,32 @@
+# Two commands set everything up on a fresh machine:
+#   make demo   creates .venv, installs, validates, scores and builds the bundled examples into outputs/
+#   make test   creates .venv if needed, installs dev dependencies and runs the test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/wufei validate inputs/*.yaml
+	$(BIN)/wufei score inputs/赣州稀土新材料.yaml
+	$(BIN)/wufei score inputs/南康家具制造.yaml
+	@echo "演示完成。"
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check wufei_docs tests
+	$(BIN)/ruff format --check wufei_docs tests
+	$(BIN)/mypy wufei_docs
+
+clean:
+	rm -rf $(VENV) outputs .pytest_cache .mypy_cache .ruff_cache

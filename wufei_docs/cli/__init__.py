@@ -1,0 +1,7 @@
+"""The `wufei` command: a thin Typer layer over the library (options in, one library call, print)."""
+
+from __future__ import annotations
+
+from .app import app, main
+
+__all__ = ["app", "main"]

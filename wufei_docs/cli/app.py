@@ -1,0 +1,145 @@
+"""The Typer app, error handling and the enterprise commands (init, validate, score)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+app = typer.Typer(
+    name="wufei",
+    help="赣州市“无废工厂”申报材料生成工具：校验申报数据、计算得分、生成申报书及附件。",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def err(message: str) -> None:
+    """Print a user-facing message on stderr (no markup interpretation of user text)."""
+    from rich.console import Console
+
+    Console(stderr=True, soft_wrap=True, highlight=False).print(message, style="red", markup=False)
+
+
+def die(message: str) -> NoReturn:
+    err(message)
+    raise typer.Exit(1)
+
+
+@contextmanager
+def handled() -> Iterator[None]:
+    """Turn library errors into a Chinese message and exit 1; Ctrl-C into a short note."""
+    from ..errors import WufeiError
+
+    try:
+        yield
+    except WufeiError as e:
+        die(str(e))
+    except KeyboardInterrupt:
+        err("已中断。")
+        raise typer.Exit(130) from None
+
+
+def out(text: str) -> None:
+    sys.stdout.write(text + "\n")
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        from .. import __version__
+
+        out(f"wufei-docs {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=version_callback, is_eager=True, help="显示版本号并退出。")
+    ] = False,
+) -> None:
+    """赣州市“无废工厂”申报材料生成工具。"""
+
+
+@app.command("init")
+def init_cmd(
+    name: Annotated[Path, typer.Argument(help="要生成的申报数据文件名（.yaml 或 .xlsx）。")] = Path("申报数据.yaml"),
+    xlsx: Annotated[bool, typer.Option("--xlsx", help="生成 Excel 工作簿（含下拉选项），而不是 YAML。")] = False,
+    rubric: Annotated[str, typer.Option(help="评价指标编号。")] = "ganzhou-2023",
+    force: Annotated[bool, typer.Option("--force", help="文件已存在时覆盖。")] = False,
+) -> None:
+    """生成一份待填写的申报数据模板（每一项都有中文注释）。"""
+    with handled():
+        from ..init import write_skeleton
+
+        target = write_skeleton(name, xlsx=xlsx, rubric_id=rubric, force=force)
+        out(f"已生成 {target}，填写后运行：wufei validate {target}")
+
+
+@app.command("validate")
+def validate_cmd(
+    files: Annotated[list[Path], typer.Argument(help="一个或多个申报数据文件（.yaml 或 .xlsx）。")],
+) -> None:
+    """检查申报数据：一次列出所有问题（字段路径及行号/单元格）；有问题时退出码为 1。"""
+    from ..api import check
+    from ..errors import WufeiError
+
+    failed = 0
+    for path in files:
+        try:
+            checked = check(path)
+        except WufeiError as e:
+            failed += 1
+            err(str(e))
+            continue
+        out(f"✓ {path}: 校验通过（{checked.enterprise.unit.name}）")
+        for warning in checked.warnings:
+            out(f"  提示：{warning}")
+    if len(files) > 1:
+        out(f"共 {len(files)} 个文件，{len(files) - failed} 个通过，{failed} 个有问题。")
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command("score")
+def score_cmd(
+    file: Annotated[Path, typer.Argument(help="申报数据文件（.yaml 或 .xlsx）。")],
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出（格式见 FORMAT.md §3）。")] = False,
+) -> None:
+    """计算得分：各类别及各项得分、总分、结论和提示。"""
+    with handled():
+        from ..api import check
+        from ..scoring import score
+
+        checked = check(file)
+        result = score(checked.enterprise, checked.rubric)
+        if as_json:
+            payload = result.to_json()
+            payload["warnings"] = [*checked.warnings, *payload["warnings"]]
+            out(json.dumps(payload, ensure_ascii=False, indent=2))
+            return
+        from rich.console import Console
+
+        from ..report import print_report
+
+        console = Console(highlight=False)
+        for w in checked.warnings:
+            console.print(f"提示：{w}", markup=False)
+        print_report(console, result, checked.rubric)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    from . import commands  # noqa: F401  (registers the other command groups)
+
+    app()
+
+
+from . import commands  # noqa: E402,F401

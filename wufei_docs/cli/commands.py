@@ -1,0 +1,3 @@
+"""Registers the command groups that live in their own modules (one module per concern)."""
+
+from __future__ import annotations

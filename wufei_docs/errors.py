@@ -1,0 +1,64 @@
+"""One error family for everything a user can get wrong; the CLI maps it to exit status 1.
+
+    WufeiError                  base: carries a Chinese message for the user
+    ├── InputError (ValueError) an enterprise/evaluation file is wrong; holds located Problems
+    ├── TemplateError           a (user) template cannot be rendered
+    ├── OutputError (OSError)   the output folder is locked, final, or cannot be written
+    └── MissingToolError        an optional external program (LibreOffice) is not installed
+
+Anything else that escapes is a bug and may show a traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with an input, located as precisely as the source format allows."""
+
+    path: str  # field path, e.g. waste.streams[0].code
+    message: str  # Chinese, without the path
+    where: str = ""  # "第14行" for YAML, "自评!D14" for a workbook, "" when unknown
+
+    def __str__(self) -> str:
+        prefix = f"{self.where} " if self.where else ""
+        field = f"{self.path}: " if self.path else ""
+        return f"{prefix}{field}{self.message}"
+
+
+class WufeiError(Exception):
+    """Base of all errors meant for the user; str(e) is the Chinese message."""
+
+
+class InputError(WufeiError, ValueError):
+    """An input file is invalid; `problems` lists every problem found, not just the first."""
+
+    def __init__(self, source: str | Path | None, problems: list[Problem] | str) -> None:
+        if isinstance(problems, str):
+            problems = [Problem("", problems)]
+        self.source = str(source) if source is not None else None
+        self.problems = problems
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        head = f"{self.source}: " if self.source else ""
+        if len(self.problems) == 1:
+            return f"{head}{self.problems[0]}"
+        lines = [f"{head}发现 {len(self.problems)} 个问题："]
+        lines += [f"  {p}" for p in self.problems]
+        return "\n".join(lines)
+
+
+class TemplateError(WufeiError):
+    """A template is broken or tried something the sandbox forbids."""
+
+
+class OutputError(WufeiError, OSError):
+    """The output location cannot be used (locked, final, not writable, outside the folder)."""
+
+
+class MissingToolError(WufeiError):
+    """An optional external program is missing; the message says how to install it."""

@@ -1,0 +1,24 @@
+"""`wufei init`: write a fresh data file to fill in, never overwriting one by accident."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import OutputError
+from .rubric import load_rubric
+from .skeleton import skeleton_yaml
+
+
+def write_skeleton(path: Path, *, xlsx: bool = False, rubric_id: str = "ganzhou-2023", force: bool = False) -> Path:
+    rubric = load_rubric(rubric_id)
+    if xlsx and path.suffix.lower() != ".xlsx":
+        path = path.with_suffix(".xlsx")
+    if path.exists() and not force:
+        raise OutputError(f"{path} 已存在；如需覆盖请加 --force")
+    if path.suffix.lower() == ".xlsx":
+        from .loaders.xlsx import write_skeleton_workbook
+
+        write_skeleton_workbook(path, rubric)
+        return path
+    path.write_text(skeleton_yaml(rubric, path.name), encoding="utf-8")
+    return path

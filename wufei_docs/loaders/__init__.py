@@ -1,0 +1,29 @@
+"""Loaders: turn a file (YAML or Excel) into a located RawDocument, then into validated models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import InputError
+from .base import RawDocument
+
+YAML_SUFFIXES = (".yaml", ".yml")
+XLSX_SUFFIXES = (".xlsx",)
+
+
+def read_raw(path: str | Path) -> RawDocument:
+    """Read any supported enterprise/evaluation file into plain data with positions."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in YAML_SUFFIXES:
+        from .yamlfile import load_yaml
+
+        return load_yaml(path)
+    if suffix in XLSX_SUFFIXES:
+        from .xlsx import load_workbook_raw
+
+        return load_workbook_raw(path)
+    raise InputError(path, f"不支持的文件类型 “{suffix or '(无扩展名)'}”，请使用 .yaml 或 .xlsx")
+
+
+__all__ = ["RawDocument", "read_raw", "YAML_SUFFIXES", "XLSX_SUFFIXES"]

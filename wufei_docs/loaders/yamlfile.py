@@ -1,0 +1,143 @@
+"""YAML reading: safe, duplicate keys rejected, aliases refused, line numbers kept for messages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError, Problem
+from .base import Loc, RawDocument, read_text
+
+MAX_DEPTH = 40
+
+
+class _AliasFound(Exception):
+    pass
+
+
+def load_yaml(path: Path) -> RawDocument:
+    text, notices = read_text(path)
+    tree = parse_yaml(text, path)
+    data = to_plain(tree, path)
+    return RawDocument(str(path), data, lambda loc: _line_of(tree, loc), notices)
+
+
+def parse_yaml(text: str, source: str | Path) -> Any:
+    """Round-trip parse (keeps positions); any YAML error becomes a located InputError."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    yaml = YAML(typ="rt", pure=True)
+    yaml.allow_duplicate_keys = False
+    try:
+        return yaml.load(text)
+    except MarkedYAMLError as e:
+        raise InputError(source, [_yaml_problem(e)]) from None
+    except YAMLError as e:
+        raise InputError(source, f"YAML 格式错误：{e}") from None
+    except RecursionError:
+        raise InputError(source, "YAML 嵌套层次过深") from None
+
+
+def _yaml_problem(e: Any) -> Problem:
+    mark = e.problem_mark or e.context_mark
+    where = f"第{mark.line + 1}行" if mark is not None else ""
+    from ruamel.yaml.constructor import DuplicateKeyError
+
+    if isinstance(e, DuplicateKeyError):
+        key = str(e.problem).split('"')[1] if '"' in str(e.problem) else ""
+        return Problem(key, "重复的键（同一层级出现两次）", where)
+    detail = (e.problem or e.context or "").strip()
+    return Problem("", f"YAML 格式错误：{_translate(detail)}", where)
+
+
+_YAML_MESSAGES = {
+    "mapping values are not allowed here": "此处不允许出现“键: 值”（检查冒号与缩进）",
+    "could not find expected ':'": "缺少冒号“:”",
+    "found character '\\t' that cannot start any token": "不能使用 Tab 缩进，请改用空格",
+    "expected <block end>, but found": "缩进不一致",
+    "found undefined alias": "使用了未定义的别名",
+    "found unexpected end of stream": "文件意外结束（引号或括号未闭合）",
+    "while scanning a quoted scalar": "引号未闭合",
+}
+
+
+def _translate(detail: str) -> str:
+    for english, chinese in _YAML_MESSAGES.items():
+        if detail.startswith(english):
+            return f"{chinese}（{detail}）"
+    return detail
+
+
+def to_plain(node: Any, source: str | Path) -> Any:
+    """Copy ruamel's tree into plain dicts/lists/scalars, refusing aliases (billion-laughs)."""
+    try:
+        return _plain(node, set(), 0)
+    except _AliasFound:
+        raise InputError(source, "不支持 YAML 锚点与别名（& 和 *），请直接写出每个值") from None
+    except RecursionError:
+        raise InputError(source, "YAML 嵌套层次过深") from None
+
+
+def _plain(node: Any, seen: set[int], depth: int) -> Any:
+    if depth > MAX_DEPTH:
+        raise RecursionError
+    if isinstance(node, dict):
+        _mark(node, seen)
+        return {_scalar(k): _plain(v, seen, depth + 1) for k, v in node.items()}
+    if isinstance(node, list):
+        _mark(node, seen)
+        return [_plain(v, seen, depth + 1) for v in node]
+    return _scalar(node)
+
+
+def _mark(node: Any, seen: set[int]) -> None:
+    if id(node) in seen or getattr(node, "merge", None):
+        raise _AliasFound
+    seen.add(id(node))
+
+
+def _scalar(value: Any) -> Any:
+    # ruamel returns str/int/float subclasses that remember formatting; data should be plain.
+    if isinstance(value, bool) or value is None:
+        return value
+    for kind in (str, int, float):
+        if isinstance(value, kind):
+            return kind(value)
+    return value
+
+
+def _line_of(tree: Any, loc: Loc) -> str:
+    """The line of the deepest part of `loc` that exists in the tree (1-based, as 第N行)."""
+    node, line = tree, None
+    for part in loc:
+        key = _match_key(node, part)
+        if key is _MISSING:
+            break
+        try:
+            if isinstance(node, dict):
+                line = node.lc.key(key)[0]
+            else:
+                line = node.lc.item(key)[0]
+        except (AttributeError, KeyError, IndexError, TypeError):
+            pass
+        node = node[key]
+    if line is None:
+        return ""
+    return f"第{line + 1}行"
+
+
+_MISSING = object()
+
+
+def _match_key(node: Any, part: str | int) -> Any:
+    if isinstance(node, dict):
+        if part in node:
+            return part
+        for key in node:  # YAML int keys (years) appear as str in some paths and vice versa
+            if str(key) == str(part):
+                return key
+        return _MISSING
+    if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        return part
+    return _MISSING
