@@ -1,0 +1,5 @@
+"""CLI commands for documents (registered on the shared app)."""
+
+from __future__ import annotations
+
+from .app import app, handled  # noqa: F401
