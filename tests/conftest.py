@@ -102,9 +102,7 @@ def _split(dotted: str) -> list[Any]:
         part = raw[i]
         if parts == ["items"] and i + 1 < len(raw) and raw[i + 1].isdigit():
             part, i = f"{part}.{raw[i + 1]}", i + 1
-        elif parts[-2:] == ["waste", "years"] or parts[-1:] == ["years"]:
-            part = int(part)
-        elif part.isdigit():
+        elif parts[-2:] == ["waste", "years"] or parts[-1:] == ["years"] or part.isdigit():
             part = int(part)
         parts.append(part)
         i += 1

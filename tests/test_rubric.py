@@ -6,11 +6,50 @@ from wufei_docs.rubric import available_rubrics, load_rubric
 
 R = load_rubric("ganzhou-2023")
 
-FORMAT_IDS = (
-    "A1.1 A1.2 A1.3 A1.4 A1.5 A1.6 A2.1 A2.2 A2.3 A2.4 A2.5 A2.6 A2.7 A2.8 A3.1 A4.1 A4.2 "
-    "B1.1 B1.2 B1.3 B1.4 B2.1 B2.2 B2.3 C1.1 C2.1 C2.2 C3.1 D1.1 D1.2 D1.3 "
-    "D2.1 D2.2 D2.3 D2.4 D2.5 D2.6 E1.1 E2.1 E2.2 F1.1 F2.1"
-).split()
+FORMAT_IDS = [
+    "A1.1",
+    "A1.2",
+    "A1.3",
+    "A1.4",
+    "A1.5",
+    "A1.6",
+    "A2.1",
+    "A2.2",
+    "A2.3",
+    "A2.4",
+    "A2.5",
+    "A2.6",
+    "A2.7",
+    "A2.8",
+    "A3.1",
+    "A4.1",
+    "A4.2",
+    "B1.1",
+    "B1.2",
+    "B1.3",
+    "B1.4",
+    "B2.1",
+    "B2.2",
+    "B2.3",
+    "C1.1",
+    "C2.1",
+    "C2.2",
+    "C3.1",
+    "D1.1",
+    "D1.2",
+    "D1.3",
+    "D2.1",
+    "D2.2",
+    "D2.3",
+    "D2.4",
+    "D2.5",
+    "D2.6",
+    "E1.1",
+    "E2.1",
+    "E2.2",
+    "F1.1",
+    "F2.1",
+]
 
 
 def test_bundled_rubric_is_listed() -> None:

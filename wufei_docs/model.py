@@ -148,10 +148,14 @@ class Strict(BaseModel):
         out = {}
         for key, value in data.items():
             info = cls.model_fields.get(key) if isinstance(key, str) else None
-            if info is not None and key not in cls.keep_blank and (
-                value is None
-                or (isinstance(value, str) and not value.strip())
-                or (isinstance(value, dict) and not info.is_required() and _blank(value))
+            if (
+                info is not None
+                and key not in cls.keep_blank
+                and (
+                    value is None
+                    or (isinstance(value, str) and not value.strip())
+                    or (isinstance(value, dict) and not info.is_required() and _blank(value))
+                )
             ):
                 continue
             out[key] = value
@@ -247,9 +251,7 @@ class Stream(Strict):
     @model_validator(mode="after")
     def _check(self) -> Stream:
         if self.kind == "hazardous" and self.code and not valid_hazardous_code(self.code):
-            raise PydanticCustomError(
-                "wufei_at", "code\0“{code}” 不是有效的危险废物代码", {"code": self.code}
-            )
+            raise PydanticCustomError("wufei_at", "code\0“{code}” 不是有效的危险废物代码", {"code": self.code})
         handled = self.utilized_t + self.disposed_t + self.stored_t
         if handled > self.generated_t * 1.05 + 1e-9:
             raise fail(

@@ -34,12 +34,27 @@ def print_report(console: Console, result: ScoreResult, rubric: Rubric) -> None:
     console.print(hard)
 
     table = Table(title="评分明细", show_lines=False)
-    for col, just in (("编号", "left"), ("内容", "left"), ("满分", "right"), ("得分", "right"), ("来源", "left"), ("说明", "left")):
+    for col, just in (
+        ("编号", "left"),
+        ("内容", "left"),
+        ("满分", "right"),
+        ("得分", "right"),
+        ("来源", "left"),
+        ("说明", "left"),
+    ):
         table.add_column(col, justify=just)  # type: ignore[arg-type]
     for cat in rubric.categories:
         cat_score = next(c for c in result.categories if c.id == cat.id)
         label = f"{cat.id} {cat.name}{'（附加分）' if cat.bonus else ''}"
-        table.add_row(f"[bold]{cat.id}[/]", f"[bold]{label}[/]", f"{cat.max:g}", f"[bold]{cat_score.score:g}[/]", "", "", end_section=False)
+        table.add_row(
+            f"[bold]{cat.id}[/]",
+            f"[bold]{label}[/]",
+            f"{cat.max:g}",
+            f"[bold]{cat_score.score:g}[/]",
+            "",
+            "",
+            end_section=False,
+        )
         for item in cat.items:
             s = result.item(item.id)
             score = "—" if s.source == "na" and s.score == 0 else f"{s.score:g}"
@@ -54,7 +69,9 @@ def print_report(console: Console, result: ScoreResult, rubric: Rubric) -> None:
         base_line += (
             f"（合理缺项按比例折算：{result.base_raw:g} / {result.base_applicable_max:g} × {rubric.base_max:g}）"
         )
-    console.print(f"{base_line}  附加分 {result.bonus:g}  [bold]总分 {result.total:g}[/]（达标线 {result.threshold:g}）")
+    console.print(
+        f"{base_line}  附加分 {result.bonus:g}  [bold]总分 {result.total:g}[/]（达标线 {result.threshold:g}）"
+    )
     style = VERDICT_STYLES.get(result.verdict, "bold")
     verdict = f"结论：[{style}]{result.verdict}[/]"
     if result.vetoed:

@@ -7,6 +7,7 @@ wording and points exist in exactly one place (the YAML file).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -32,6 +33,7 @@ class Item:
     rule: str | None = None  # derived: computed from data by this rule
     check: str | None = None  # checked: claim kept, data cross-checked by this rule
     applies_if: str | None = None  # unit flag that makes the item applicable
+    applies_label: str | None = None  # who the item applies to, in words
     na_reason: str | None = None  # reason shown when `applies_if` is false
 
     @property
@@ -86,7 +88,7 @@ class HardItem:
     title: str
     text: str
 
-    def applies(self, roles: frozenset[str] | set[str] | list[str]) -> bool:
+    def applies(self, roles: Collection[str]) -> bool:
         return self.applies_to == ALL_ROLES or self.applies_to in roles
 
 
@@ -94,6 +96,7 @@ class HardItem:
 class Rubric:
     id: str
     title: str
+    city: str
     issuer: str
     issued: dt.date
     scheme: str
@@ -156,6 +159,7 @@ def _build(d: dict[str, Any]) -> Rubric:
     return Rubric(
         id=d["id"],
         title=d["title"],
+        city=d["city"],
         issuer=d["issuer"],
         issued=d["issued"],
         scheme=d["scheme"],
@@ -206,6 +210,7 @@ def _category(c: dict[str, Any]) -> Category:
                             rule=i.get("rule"),
                             check=i.get("check"),
                             applies_if=i.get("applies_if"),
+                            applies_label=i.get("applies_label"),
                             na_reason=i.get("na_reason"),
                         )
                         for i in r["items"]

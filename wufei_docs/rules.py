@@ -34,10 +34,7 @@ def intensity_growth(e: Enterprise, item: Item) -> Derived:
     previous, latest = years[-2], years[-1]
     before, now = intensity(e, previous), intensity(e, latest)
     growth = (now - before) / before if before > 0 else (0.0 if now == 0 else float("inf"))
-    note = (
-        f"产生强度 {previous} 年 {before:.4f} 吨/万元，{latest} 年 {now:.4f} 吨/万元，"
-        f"增长率 {format_growth(growth)}"
-    )
+    note = f"产生强度 {previous} 年 {before:.4f} 吨/万元，{latest} 年 {now:.4f} 吨/万元，增长率 {format_growth(growth)}"
     warnings = []
     if latest - previous != 1:
         warnings.append(f"{item.id}: 年度数据 {previous} 与 {latest} 年不连续")

@@ -3,7 +3,7 @@ table, the JSON, every document and the county bundle read. Rules are those of F
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -166,14 +166,14 @@ def _score_item(
     claimed = claim.score if claim else None
     note = (claim.note or "") if claim else ""
     evidence = tuple(claim.evidence) if claim else ()
-    common = {"id": item.id, "max": item.max, "claimed": claimed, "evidence": evidence}
+    base = ItemScore(item.id, item.max, 0.0, "missing", note, claimed, evidence=evidence)
 
     if evaluation is not None and item.id in evaluation.scores:
         value = evaluation.scores[item.id]
         if value > item.max:
             warnings.append(f"{item.id}: 核定分 {value:g} 超过该项满分 {item.max:g}，按满分计")
             value = item.max
-        return ItemScore(score=value, source="evaluated", note=note, **common)
+        return replace(base, score=value, source="evaluated")
 
     na_reason = _not_applicable(e, item, claim)
     if item.rule:
@@ -182,22 +182,22 @@ def _score_item(
         if claim is not None and claim.na is not None:
             warnings.append(f"{item.id}: 该项由填报数据计算，不适用理由（{claim.na}）不予采纳")
         if derived.score is None:
-            return _na(item, derived.note, common, rubric)
+            return _na(item, derived.note, base, rubric)
         if claimed is not None and claimed != derived.score:
             warnings.append(
                 f"{item.id}: 自评 {claimed:g} 分，按填报数据计算应为 {derived.score:g} 分（{derived.note}），以计算结果为准"
             )
-        return ItemScore(score=derived.score, source="derived", note=derived.note, **common)
+        return replace(base, score=derived.score, source="derived", note=derived.note)
     if na_reason is not None:
         if item.applies_if and claimed is not None:
             warnings.append(f"{item.id}: {na_reason}，该项不适用，自评分 {claimed:g} 不计")
-        return _na(item, na_reason, common, rubric)
+        return _na(item, na_reason, base, rubric)
     if item.check:
         warnings.extend(CHECKS[item.check](e, item))
     if claimed is None:
         warnings.append(f"{item.id}: 未自评（{item.title}），按 0 分计")
-        return ItemScore(score=0.0, source="missing", note=note, **common)
-    return ItemScore(score=claimed, source="claimed", note=note, **common)
+        return base
+    return replace(base, score=claimed, source="claimed")
 
 
 def _not_applicable(e: Enterprise, item: Item, claim: Any) -> str | None:
@@ -208,9 +208,9 @@ def _not_applicable(e: Enterprise, item: Item, claim: Any) -> str | None:
     return None
 
 
-def _na(item: Item, reason: str, common: dict[str, Any], rubric: Rubric) -> ItemScore:
+def _na(item: Item, reason: str, base: ItemScore, rubric: Rubric) -> ItemScore:
     value = item.max if rubric.na_policy == "full_marks" else 0.0
-    return ItemScore(score=value, source="na", note=reason, na_reason=reason, **common)
+    return replace(base, score=value, source="na", note=reason, na_reason=reason)
 
 
 def _vetoes(e: Enterprise, rubric: Rubric, evaluation: EnterpriseEvaluation | None) -> tuple[VetoScore, ...]:
@@ -230,12 +230,8 @@ def _categories(rubric: Rubric, items: tuple[ItemScore, ...]) -> tuple[CategoryS
     by_id = {i.id: i for i in items}
     out = []
     for cat in rubric.categories:
-        subs = tuple(
-            (sub.id, sub.max, float(sum(by_id[i.id].score for i in sub.items))) for sub in cat.subcategories
-        )
-        out.append(
-            CategoryScore(cat.id, cat.name, cat.max, float(sum(s[2] for s in subs)), cat.bonus, subs)
-        )
+        subs = tuple((sub.id, sub.max, float(sum(by_id[i.id].score for i in sub.items))) for sub in cat.subcategories)
+        out.append(CategoryScore(cat.id, cat.name, cat.max, float(sum(s[2] for s in subs)), cat.bonus, subs))
     return tuple(out)
 
 

@@ -75,8 +75,7 @@ evidence:                           # 支撑材料清单：编号、名称、文
 def skeleton_yaml(rubric: Rubric, name: str = "申报数据.yaml", today: dt.date | None = None) -> str:
     today = today or dt.date.today()
     hard = "\n".join(
-        f"  {h.id}: {{met: , note: ''}}"
-        + f"{' ' * 10}# {h.title}（适用：{_applies(rubric, h.applies_to)}）"
+        f"  {h.id}: {{met: , note: ''}}" + f"{' ' * 10}# {h.title}（适用：{_applies(rubric, h.applies_to)}）"
         for h in rubric.hard_items
     )
     items = "\n".join(_item_line(rubric, i) for i in rubric.items)
@@ -112,7 +111,7 @@ def _item_line(rubric: Rubric, item: object) -> str:
     if item.rule:
         tags.append("由数据自动计算")
     if item.applies_if:
-        tags.append(f"仅{item.applies_if == 'soil_key_unit' and '土壤污染重点监管单位' or item.applies_if}适用")
+        tags.append(f"仅{item.applies_label or item.applies_if}适用")
     if item.bonus:
         tags.append("附加分")
     extra = f"，{'，'.join(tags)}" if tags else ""

@@ -103,7 +103,7 @@ def _adapter(model: type[BaseModel], name: str) -> TypeAdapter[Any]:
     if key not in _ADAPTERS:
         info = model.model_fields[name]
         annotation = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
-        _ADAPTERS[key] = TypeAdapter(annotation)
+        _ADAPTERS[key] = TypeAdapter(annotation)  # type: ignore[arg-type]
     return _ADAPTERS[key]
 
 
@@ -208,7 +208,8 @@ def rubric_problems(sections: dict[str, Any], rubric: Rubric) -> Iterator[tuple[
     unit, items = sections.get("unit"), sections.get("items")
     compliance, evidence = sections.get("compliance"), sections.get("evidence")
     if unit is not None and unit.county not in rubric.counties:
-        yield ("unit", "county"), f"“{unit.county}” 不是{rubric.issuer[:3]}的县（市、区），可选：{'、'.join(rubric.counties)}"
+        choices = "、".join(rubric.counties)
+        yield ("unit", "county"), f"“{unit.county}” 不是{rubric.city}的县（市、区），可选：{choices}"
     if items is not None:
         yield from _item_problems(items, rubric)
     if compliance is not None:
@@ -268,7 +269,9 @@ def enterprise_warnings(enterprise: Enterprise, rubric: Rubric) -> list[str]:
             f"application.date: 申报日期 {date} 不在申报期内（{rubric.window_start} 至 {rubric.window_end}）"
         )
     if enterprise.application.type != rubric.application_type:
-        warnings.append(f"application.type: 申报类型为 “{enterprise.application.type}”，本指标适用于 “{rubric.application_type}”")
+        warnings.append(
+            f"application.type: 申报类型为 “{enterprise.application.type}”，本指标适用于 “{rubric.application_type}”"
+        )
     for hard_id, answer in enterprise.compliance.items():
         hard = rubric.hard_item(hard_id)
         if hard is not None and not hard.applies(enterprise.unit.roles) and answer.met is not None:

@@ -137,7 +137,6 @@ def score_cmd(
 
 def main() -> None:
     """Console-script entry point."""
-    from . import commands  # noqa: F401  (registers the other command groups)
 
     app()
 

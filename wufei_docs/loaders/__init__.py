@@ -26,4 +26,4 @@ def read_raw(path: str | Path) -> RawDocument:
     raise InputError(path, f"不支持的文件类型 “{suffix or '(无扩展名)'}”，请使用 .yaml 或 .xlsx")
 
 
-__all__ = ["RawDocument", "read_raw", "YAML_SUFFIXES", "XLSX_SUFFIXES"]
+__all__ = ["XLSX_SUFFIXES", "YAML_SUFFIXES", "RawDocument", "read_raw"]

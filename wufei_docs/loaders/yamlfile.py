@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -114,13 +115,9 @@ def _line_of(tree: Any, loc: Loc) -> str:
         key = _match_key(node, part)
         if key is _MISSING:
             break
-        try:
-            if isinstance(node, dict):
-                line = node.lc.key(key)[0]
-            else:
-                line = node.lc.item(key)[0]
-        except (AttributeError, KeyError, IndexError, TypeError):
-            pass
+        with contextlib.suppress(AttributeError, KeyError, IndexError, TypeError):
+            lc: Any = node.lc  # ruamel's CommentedMap/CommentedSeq position info
+            line = lc.key(key)[0] if isinstance(node, dict) else lc.item(key)[0]
         node = node[key]
     if line is None:
         return ""
