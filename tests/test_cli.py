@@ -122,3 +122,18 @@ def fill_skeleton(text: str) -> str:
     for old, new in values.items():
         text = text.replace(old, new)
     return text
+
+
+def test_usage_errors_are_explained_in_chinese_with_exit_2() -> None:
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "wufei_docs", "score", "--jsn", "x.yaml"], capture_output=True, text=True)
+    assert r.returncode == 2
+    assert "没有这个选项：--jsn" in r.stderr and "--json" in r.stderr and "Traceback" not in r.stderr
+    r = subprocess.run([sys.executable, "-m", "wufei_docs", "score"], capture_output=True, text=True)
+    assert r.returncode == 2 and "缺少参数" in r.stderr
+
+
+def test_help_option_is_chinese(cli) -> None:
+    assert "显示此帮助并退出" in cli("score", "--help").stdout

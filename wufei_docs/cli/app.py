@@ -11,6 +11,23 @@ from typing import Annotated, NoReturn
 
 import typer
 
+
+def _chinese_help_option(command_class: type) -> None:
+    """Click's built-in `--help` says "Show this message and exit."; say it in Chinese."""
+    original = command_class.get_help_option
+
+    def get_help_option(self, ctx):  # type: ignore[no-untyped-def]
+        option = original(self, ctx)
+        if option is not None:
+            option.help = "显示此帮助并退出。"
+        return option
+
+    command_class.get_help_option = get_help_option
+
+
+for _cls in (typer.core.TyperCommand, typer.core.TyperGroup):
+    _chinese_help_option(_cls)
+
 app = typer.Typer(
     name="wufei",
     help="赣州市“无废工厂”申报材料生成工具：校验申报数据、计算得分、生成申报书及附件。",
@@ -136,9 +153,20 @@ def score_cmd(
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: usage errors are explained in Chinese (exit 2), Ctrl-C is a short note."""
+    try:
+        result = app(standalone_mode=False)
+    except KeyboardInterrupt:
+        err("已中断。")
+        sys.exit(130)
+    except Exception as e:  # click's usage errors; anything else is a real bug and keeps its traceback
+        if not hasattr(e, "format_message") or not hasattr(e, "exit_code"):
+            raise
+        from .usage import explain
 
-    app()
+        err(explain(e))
+        sys.exit(e.exit_code)
+    sys.exit(result if isinstance(result, int) else 0)
 
 
 from . import commands  # noqa: E402,F401

@@ -1,0 +1,114 @@
+"""The county's own documents: 推荐名单 (xlsx + docx) and the 推荐函 to 市工信局.
+
+All of them read the bundle's Entries (which read the one ScoreResult per enterprise); no score is
+recomputed here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .model import Evaluation
+
+if TYPE_CHECKING:
+    from .bundle import BundleReport, Entry
+
+LIST_HEADERS = ("序号", "单位名称", "统一社会信用代码", "所在县区", "自评分", "核定分", "结论", "验收日期", "意见")
+OTHERS_HEADERS = (*LIST_HEADERS, "未推荐原因")
+LIST_XLSX = "推荐名单.xlsx"
+LIST_DOCX = "推荐名单.docx"
+LETTER_DOCX = "推荐函.docx"
+
+
+def list_rows(entries: list[Entry], *, with_reason: bool = False) -> list[list[Any]]:
+    rows = []
+    for i, e in enumerate(entries, 1):
+        row: list[Any] = [
+            i,
+            e.name or f"（{e.source}）",
+            e.uscc or "",
+            e.county or "",
+            _score(e.self_total),
+            _score(e.evaluated_total),
+            "推荐" if e.recommended else (e.verdict or "—"),
+            e.evaluated or "",
+            e.opinion or "",
+        ]
+        if with_reason:
+            row.append(e.reason or "")
+        rows.append(row)
+    return rows
+
+
+def _score(value: float | None) -> float | str:
+    return "" if value is None else value
+
+
+def write_list_xlsx(report: BundleReport, target: Path) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, Side
+    from openpyxl.utils import get_column_letter
+
+    from .fsutil import atomic_replace_with
+
+    wb = Workbook()
+    sheets = (
+        ("推荐名单", LIST_HEADERS, list_rows(report.recommended)),
+        ("未推荐", OTHERS_HEADERS, list_rows(report.not_recommended, with_reason=True)),
+    )
+    thin = Side(style="thin")
+    widths = {"序号": 6, "单位名称": 36, "统一社会信用代码": 22, "所在县区": 11, "自评分": 8, "核定分": 8,
+              "结论": 8, "验收日期": 12, "意见": 24, "未推荐原因": 36}  # fmt: skip
+    for index, (title, headers, rows) in enumerate(sheets):
+        ws = wb.active if index == 0 else wb.create_sheet()
+        assert ws is not None
+        ws.title = title
+        ws.append([f"{report.county}“无废工厂”{title}"])
+        ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
+        ws.cell(1, 1).font = Font(name="黑体", size=14, bold=True)
+        ws.cell(1, 1).alignment = Alignment(horizontal="center")
+        ws.append(list(headers))
+        for row in rows:
+            ws.append(row)
+        for r in ws.iter_rows(min_row=2, max_row=ws.max_row, max_col=len(headers)):
+            for cell in r:
+                cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
+                cell.alignment = Alignment(vertical="center", wrap_text=True)
+                cell.font = Font(name="仿宋", size=11, bold=cell.row == 2)
+        for col, header in enumerate(headers, 1):
+            ws.column_dimensions[get_column_letter(col)].width = widths.get(header, 12)
+        ws.freeze_panes = "A3"
+        ws.print_title_rows = "2:2"
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    atomic_replace_with(target, lambda tmp: _save_deterministic(wb, tmp))
+
+
+def _save_deterministic(wb: Any, path: Path) -> None:
+    """openpyxl stamps the current time into docProps; pin it so re-runs give identical bytes."""
+    import datetime as dt
+
+    fixed = dt.datetime(2000, 1, 1)
+    wb.properties.created = fixed
+    wb.properties.modified = fixed
+    wb.save(path)
+    from .archive import pin_zip_times
+
+    pin_zip_times(path)
+
+
+def issuer_name(evaluation: Evaluation) -> str:
+    """The county 工信局 signing the letter: the evaluator that is one, else the standard name."""
+    for name in evaluation.evaluators:
+        if "工信" in name or "工业和信息化" in name or "企工局" in name:
+            return name
+    return f"{evaluation.county}工业和信息化局"
+
+
+def write_county_documents(report: BundleReport, evaluation: Evaluation, *, templates: Path | None = None) -> None:
+    write_list_xlsx(report, report.out / LIST_XLSX)
+    from .county_render import write_letter_docx, write_list_docx
+
+    write_list_docx(report, evaluation, report.out / LIST_DOCX, templates=templates)
+    write_letter_docx(report, evaluation, report.out / LETTER_DOCX, templates=templates)
