@@ -135,6 +135,17 @@ def test_bundle_that_no_longer_recommends_a_unit_is_reported(cli, tmp_path: Path
     assert r.exit_code == 1 and "未推荐" in r.stderr and statuses(db) == {make_uscc(1): "推荐"}
 
 
+def test_an_older_bundle_not_recommending_a_unit_is_no_conflict(cli, tmp_path: Path) -> None:
+    march = make_bundle(tmp_path, "章贡区", [enterprise(1, **{"compliance.H1": {"met": False}})], name="三月")
+    april = make_bundle(
+        tmp_path, "章贡区", [enterprise(1)], evaluation={make_uscc(1): {"evaluated": "2025-04-02"}}, name="四月"
+    )
+    db = tmp_path / "r.db"
+    assert cli("city", "import", april, "--db", db, *WHO).exit_code == 0
+    r = cli("city", "import", march, "--db", db, *WHO)
+    assert r.exit_code == 0 and "未推荐 1 个" in r.stdout and statuses(db) == {make_uscc(1): "推荐"}
+
+
 def test_bad_bundles_import_nothing(cli, tmp_path: Path) -> None:
     good = make_bundle(tmp_path, "章贡区", [enterprise(1)])
     db = tmp_path / "r.db"

@@ -68,6 +68,19 @@ def test_delist_records_reason_and_stops_counting(cli, db: Path) -> None:
     assert s["target"]["published"] == 4 and s["statuses"]["摘牌"] == 1
 
 
+def test_reimporting_the_original_bundle_after_delisting_is_no_conflict(cli, db: Path, tmp_path: Path) -> None:
+    cli("city", "delist", make_uscc(1), "--reason", "重大事故", "--db", db)
+    before = snapshot(db)
+    r = cli("city", "import", tmp_path / "章贡区推荐包", "--db", db)
+    assert r.exit_code == 0, r.output
+    assert "未变 4 个" in r.stdout and snapshot(db) == before
+    newer = make_bundle(
+        tmp_path / "新", "章贡区", [enterprise(1)], evaluation={make_uscc(1): {"evaluated": "2025-06-01"}}
+    )
+    r = cli("city", "import", newer, "--db", db)
+    assert r.exit_code == 1 and "已摘牌" in r.stderr and statuses(db)[make_uscc(1)] == "摘牌"
+
+
 def test_refused_delists_say_why_and_change_nothing(cli, db: Path, tmp_path: Path) -> None:
     before = snapshot(db)
     r = cli("city", "delist", make_uscc(9), "--reason", "x", "--db", db)
@@ -182,6 +195,8 @@ def test_history_is_append_only(cli, db: Path) -> None:
             conn.execute(sql)
     r = cli("city", "history", RARE_EARTH, "--db", db)
     assert r.exit_code == 0 and "导入" in r.stdout and "推荐 → 公布 第1批" in r.stdout
+    events = json.loads(cli("city", "history", RARE_EARTH, "--json", "--db", db).stdout)
+    assert [e["action"] for e in events] == ["导入", "公布"] and events[0]["data"]["evaluated_total"] == 100
 
 
 def test_done_when_scenario(cli, db: Path, tmp_path: Path) -> None:

@@ -111,11 +111,13 @@ def _from_zip(path: Path) -> tuple[bytes, str, Any]:
         info = candidates[0]
         raw = _read_member(zf, info, path)
     prefix = info.filename[: -len(BUNDLE_JSON)]
-    listing = set(names)
+    listing = {n.rstrip("/") for n in names}
+    for name in list(listing):  # folders are often not members of their own: add every parent
+        parts = name.split("/")
+        listing.update("/".join(parts[:i]) for i in range(1, len(parts)))
 
     def exists(rel: str) -> bool:
-        full = prefix + rel
-        return full in listing or any(n.startswith(full.rstrip("/") + "/") for n in listing)
+        return (prefix + rel).rstrip("/") in listing
 
     return raw, prefix, exists
 

@@ -212,11 +212,11 @@ def migrate(conn: sqlite3.Connection, path: Path | str = "", *, upto: int | None
         )
     if version >= target:
         return version
-    if version == 0 and _has_foreign_tables(conn):
-        raise OutputError(f"{path} 是其他程序的数据库，不是登记库。")
     with transaction(conn):
         # Re-read under the write lock: another process may have migrated meanwhile.
         version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        if version == 0 and _has_foreign_tables(conn):
+            raise OutputError(f"{path} 是其他程序的数据库，不是登记库。")
         for _desc, statements in MIGRATIONS[version:target]:
             for sql in statements:
                 conn.execute(sql)

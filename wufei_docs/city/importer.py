@@ -146,7 +146,12 @@ def _entry(
     unit = get_unit(conn, entry.uscc)
     label = f"{entry.name}（{entry.uscc}）"
     if not entry.recommended:
-        if unit and unit.status in (RECOMMENDED, PUBLISHED, CHECKING) and _from_county(conn, unit) == bundle.county:
+        if (
+            unit
+            and unit.status in (RECOMMENDED, PUBLISHED, CHECKING)
+            and _from_county(conn, unit) == bundle.county
+            and bundle.date >= _bundle_date(conn, unit.bundle_id)
+        ):
             why = f"（{entry.reason}）" if entry.reason else ""
             result.conflicts.append(
                 Conflict(entry.uscc, entry.name, "未推荐", f"本推荐包未推荐{why}，登记库中为“{unit.status}”，未作更改")
@@ -157,6 +162,9 @@ def _entry(
     if unit is None:
         _insert(conn, bundle, bundle_id, entry, unit_type, change)
         result.added.append(_must(conn, entry.uscc))
+        return
+    if unit.bundle_id == bundle_id and unit.status in (DELISTED, RECREATE):
+        result.unchanged.append(f"{label}（当前状态：{unit.status}）")  # the bundle it came from, again
         return
     if unit.status == DELISTED:
         result.conflicts.append(Conflict(entry.uscc, entry.name, "已摘牌", f"{_since(conn, unit)}摘牌，未重新导入"))

@@ -210,9 +210,15 @@ def record_result(conn: sqlite3.Connection, uscc: str, passed: bool, change: Cha
 
 def history(conn: sqlite3.Connection, uscc: str | None = None) -> list[dict[str, Any]]:
     """The events, oldest first (of one unit, or all)."""
-    if uscc:
-        return [dict(r) for r in rows(conn, "SELECT * FROM events WHERE uscc = ? ORDER BY id", (uscc,))]
-    return [dict(r) for r in rows(conn, "SELECT * FROM events ORDER BY id")]
+    sql, args = (
+        ("SELECT * FROM events WHERE uscc = ? ORDER BY id", (uscc,))
+        if uscc
+        else ("SELECT * FROM events ORDER BY id", ())
+    )
+    events = [dict(r) for r in rows(conn, sql, args)]
+    for e in events:
+        e["data"] = json.loads(e["data"]) if e["data"] else None
+    return events
 
 
 def verify(conn: sqlite3.Connection) -> list[str]:
