@@ -177,7 +177,7 @@ def test_status_json_and_table(cli, db: Path) -> None:
     late = status_json(cli, db, "2025-07-02")
     assert late["window"] == {"end": "2025-06-30", "days_left": -2, "closed": True}
     r = cli("city", "status", "--db", db, "--date", "2025-07-02")
-    assert r.exit_code == 0 and "申报期已于2025年6月30日结束" in r.stdout and "5 / 12" in r.stdout
+    assert r.exit_code == 0 and "申报期已结束（截止日期为2025年6月30日）" in r.stdout and "5 / 12" in r.stdout
     r = cli("city", "status", "--db", db, "--date", "2025-13-01")
     assert r.exit_code == 2 and "不是有效日期" in r.stderr
 

@@ -28,6 +28,7 @@ PAGE_NUMBER_FONT, PAGE_NUMBER_PT = "宋体", 14  # 四号
 LATIN_FONT = "Times New Roman"
 LINE_PT = 28  # fixed line spacing of the body (about 22 lines a page)
 MARGINS_MM = {"top": 37, "bottom": 35, "left": 28, "right": 26}
+CELL_MARGIN_TWIPS = 57  # 1 mm
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
@@ -155,11 +156,26 @@ def table(
             _align(p, "center" if r == 0 or centred[c] else "left")
             _spacing(p, line_pt=None)
             set_font(p.add_run("" if value is None else str(value)), TABLE_FONT, TABLE_PT, bold=r == 0)
+    _cell_margins(t, CELL_MARGIN_TWIPS)
     header_props = t.rows[0]._tr.get_or_add_trPr()
     repeat = OxmlElement("w:tblHeader")
     repeat.set(qn("w:val"), "true")
     header_props.append(repeat)
     return t
+
+
+def _cell_margins(t: Table, twips: int) -> None:
+    """Narrow left/right cell padding, so an 18-character USCC fits its column on one line."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    margins = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        el = OxmlElement(f"w:{side}")
+        el.set(qn("w:w"), str(twips))
+        el.set(qn("w:type"), "dxa")
+        margins.append(el)
+    t._tbl.tblPr.append(margins)
 
 
 def docx_bytes(doc: DocxDocument) -> bytes:

@@ -15,7 +15,7 @@ ISSUER = "赣州市工业和信息化局"
 RECIPIENT = "市“无废城市”建设工作领导小组办公室"
 SCHEME = "《赣州市“无废工厂”创建实施方案》"
 LIST_HEADERS = ("序号", "单位名称", "统一社会信用代码", "所在县（市、区）", "类型", "核定分")
-LIST_WIDTHS_MM = (12, 38, 46, 22, 21, 17)  # 156 mm: the text width between the margins
+LIST_WIDTHS_MM = (12, 36, 48, 22, 21, 17)  # 156 mm: the text width between the margins
 NOTICE_FILE = "抽查通知.docx"
 
 
@@ -162,7 +162,7 @@ def progress_sentence(p: Progress, day: dt.date, *, batch_count: int | None = No
     elif p.days_left == 0:
         text += "今天是申报截止日。"
     else:
-        text += f"申报期已于{chinese_date(p.window_end)}结束。"
+        text += f"申报期已结束（截止日期为{chinese_date(p.window_end)}）。"
     return text
 
 

@@ -19,7 +19,11 @@ def progress(conn: sqlite3.Connection, day: dt.date, rubric_id: str = DEFAULT_RU
     from ..rubric import load_rubric
 
     rubric = load_rubric(rubric_id)
-    counts = dict(conn.execute("SELECT status, count(*) FROM units GROUP BY status").fetchall())
+    counts = dict(
+        conn.execute(
+            "SELECT status, count(*) FROM units WHERE type = ? GROUP BY status", (rubric.application_type,)
+        ).fetchall()
+    )
     return Progress(
         published=sum(counts.get(s, 0) for s in COUNTS_TOWARD_TARGET),
         delisted=counts.get(DELISTED, 0),
