@@ -1,0 +1,41 @@
+"""The city register (市级“无废城市细胞”登记库): county bundles in, published lists, 摘牌, 抽查, progress.
+
+Library surface (the CLI `wufei city …` is a thin layer over these):
+    open_register(path, create=False, wait=30) -> connection     db.py (schema, migrations, busy timeout)
+    transaction(conn)                                             one command = one transaction
+    read_bundles(paths) / import_bundles(conn, bundles, change)   importer.py
+    publish(conn, batch, out_dir, change) / spotcheck(...)        publishing.py
+    delist(conn, uscc, change) / record_result(conn, uscc, passed, change) / history / verify   register.py
+    status(conn, day) -> Status                                   status.py
+"""
+
+from __future__ import annotations
+
+from .db import DEFAULT_DB, SCHEMA_VERSION, open_register, transaction
+from .importer import ImportReport, import_bundles, read_bundles
+from .publishing import PublishReport, SpotcheckReport, publish, spotcheck
+from .register import STATUSES, Change, delist, history, normalise_uscc, record_result, verify
+from .status import Status, status
+
+__all__ = [
+    "DEFAULT_DB",
+    "SCHEMA_VERSION",
+    "STATUSES",
+    "Change",
+    "ImportReport",
+    "PublishReport",
+    "SpotcheckReport",
+    "Status",
+    "delist",
+    "history",
+    "import_bundles",
+    "normalise_uscc",
+    "open_register",
+    "publish",
+    "read_bundles",
+    "record_result",
+    "spotcheck",
+    "status",
+    "transaction",
+    "verify",
+]
