@@ -188,25 +188,25 @@ def _assess(path: Path, evaluation: Evaluation) -> Assessed:
     try:
         source_bytes = path.read_bytes()
         checked = check(path)
-    except WufeiError as e:
-        entry.error = _first_line(e)
+    except WufeiError as error:
+        entry.error = _first_line(error)
         entry.reason = f"文件无效：{entry.error}"
         return Assessed(entry)
-    e = checked.enterprise
-    entry.uscc, entry.name, entry.county = e.unit.uscc, e.unit.name, e.unit.county
-    self_result = score(e, checked.rubric)
+    ent = checked.enterprise
+    entry.uscc, entry.name, entry.county = ent.unit.uscc, ent.unit.name, ent.unit.county
+    self_result = score(ent, checked.rubric)
     entry.self_total, entry.self_verdict = self_result.total, self_result.verdict
-    ev = evaluation.enterprises.get(e.unit.uscc)
+    ev = evaluation.enterprises.get(ent.unit.uscc)
     result = self_result
     if ev is not None:
-        result = score(e, checked.rubric, ev)
+        result = score(ent, checked.rubric, ev)
         entry.evaluated_total, entry.verdict = result.total, result.verdict
         entry.received = ev.received.isoformat() if ev.received else None
         entry.evaluated = ev.evaluated.isoformat() if ev.evaluated else None
         entry.opinion = ev.opinion
         entry.warnings += _timing_warnings(entry, checked.rubric.evaluation_days)
-    if e.unit.county != evaluation.county:
-        entry.warnings.append(f"{e.unit.name}：所在县区为 {e.unit.county}，与评估县区 {evaluation.county} 不一致")
+    if ent.unit.county != evaluation.county:
+        entry.warnings.append(f"{ent.unit.name}：所在县区为 {ent.unit.county}，与评估县区 {evaluation.county} 不一致")
     entry.recommended, entry.reason = _recommendation(ev is not None, result)
     return Assessed(entry, checked, self_result, result, source_bytes, ev)
 
