@@ -277,3 +277,16 @@ def test_a_manifest_naming_files_outside_is_refused(tmp_path: Path) -> None:
     with pytest.raises(OutputError):
         write_package(Package({"a.docx": b"2"}, {}, "two"), tmp_path / "包")
     assert (tmp_path / "victim.txt").read_text() == "keep me"
+
+
+def test_debris_of_an_interrupted_run_is_cleared(built) -> None:
+    folder, before = built
+    (folder / ".wufei-staging-abc").mkdir()
+    (folder / ".wufei-staging-abc" / DOCS[0]).write_bytes(b"half")
+    (folder / ".manifest.json.x1y2.tmp").write_bytes(b"{")
+    (folder / ".用户自己的文件").write_bytes(b"not ours")
+    report = write_package(make_package(variant()), folder)
+    assert report.unchanged
+    assert sorted(p.name for p in folder.iterdir() if p.name.startswith(".")) == [".用户自己的文件"]
+    (folder / ".用户自己的文件").unlink()
+    assert_previous_intact(folder, before)

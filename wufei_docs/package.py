@@ -33,6 +33,7 @@ FINAL_SUFFIX = "-定稿"
 FINAL_RECORD = "定稿.json"
 RESERVED = (MANIFEST, NOTE_DOCX, NOTE_TXT)
 _TEMP_PREFIX = ".wufei-"
+_HALF_WRITTEN = (f".{MANIFEST}.", f".{Journal.name}.")
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,7 @@ def read_manifest(folder: Path) -> dict[str, Any] | None:
 
 def package_is_current(folder: Path, fingerprint: str) -> bool:
     """True when `folder` already holds a complete package built from the same fingerprint (skip rendering)."""
+    folder = Path(folder)
     try:
         manifest = read_manifest(folder)
     except OutputError:
@@ -160,8 +162,12 @@ def _recover(folder: Path) -> list[str]:
     if Journal.recover(folder):
         messages.append(f"{folder}: 上次运行中断，已恢复到中断前的版本")
     for child in folder.iterdir():
-        if child.name.startswith(_TEMP_PREFIX) and child.is_dir() and not child.is_symlink():
+        if child.is_symlink() or not child.name.startswith("."):
+            continue
+        if child.name.startswith(_TEMP_PREFIX) and child.is_dir():
             remove_tree(child)
+        elif child.name.startswith(_HALF_WRITTEN) and child.name.endswith(".tmp") and child.is_file():
+            child.unlink()  # an atomic write of ours that never reached its rename
     return messages
 
 
@@ -176,6 +182,7 @@ def write_package(pkg: Package, folder: Path) -> WriteReport:
     files take its place, and 修改说明.docx/.txt list every changed field and score. Any failure leaves the
     previous version complete. The folder is locked against other runs for the whole call.
     """
+    folder = Path(folder)
     for name in pkg.files:
         safe_name(name, folder)
         if name in RESERVED or name.split("/")[0] == HISTORY:

@@ -349,8 +349,9 @@ def _sections(rev: Revision) -> list[tuple[str, list[str] | None, list[Change] |
 
 
 def _intro(rev: Revision) -> list[str]:
+    who = f"单位：{rev.unit}" + (f"（统一社会信用代码 {rev.uscc}）" if rev.uscc else "")
     return [
-        f"单位：{rev.unit}（统一社会信用代码 {rev.uscc}）",
+        *([who] if rev.unit else []),
         f"本版本：第 {rev.version} 版（{rev.date} 生成）",
         f"上一版本：第 {rev.previous} 版，原文件保存在 {rev.archived_to}/",
         f"{rev.changes.summary()}；变化前后的值逐项列出如下。",
