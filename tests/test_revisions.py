@@ -106,6 +106,8 @@ def test_a_change_after_final_is_listed_against_the_final_version_too(tmp_path: 
     head, since_final = note.split("四、与定稿（第 1 版")
     assert "单位规模（职工人数）：100 → 150" in head and "A4.1 自评分" not in head
     assert "A4.1 自评分：10 → 8" in since_final and "单位规模（职工人数）：100 → 150" in since_final
+    since_fields, since_scores = since_final.split("五、与定稿相比的得分变化")
+    assert "总分" not in since_fields and "总分：105 → 103" in since_scores
 
 
 def test_mark_final_twice_is_harmless_and_needs_a_package(tmp_path: Path) -> None:

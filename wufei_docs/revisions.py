@@ -342,9 +342,13 @@ def _sections(rev: Revision) -> list[tuple[str, list[str] | None, list[Change] |
     out.append(("三、文件及其他变化", lines or ["无。"], None, ""))
     if rev.since_final:
         version, date, since = rev.since_final
-        head = f"四、与定稿（第 {version} 版，{date} 定稿报送）相比"
-        rows = [*since.fields, *(s for s in since.scores if s.old != s.new)]
-        out.append((head, None if rows else ["与定稿相比没有数据和得分变化。"], rows or None, "field"))
+        final = f"定稿（第 {version} 版，{date} 定稿报送）"
+        if since.fields:
+            out.append((f"四、与{final}相比的数据变化（{len(since.fields)} 项）", None, list(since.fields), "field"))
+        else:
+            out.append((f"四、与{final}相比的数据变化", ["没有变化。"], None, ""))
+        changed = [x for x in since.scores if x.old != x.new]
+        out.append(("五、与定稿相比的得分变化", None if changed else ["没有变化。"], changed or None, "score"))
     return out
 
 
