@@ -151,8 +151,23 @@ def _compile_part(name: str, part: str, raw: bytes) -> Part:
     try:
         template = environment().from_string(source)
     except TemplateSyntaxError as e:
-        raise TemplateError(f"模板 {name} 语法错误：{e.message}{quote_line(source, e.lineno)}") from None
+        raise TemplateError(f"模板 {name} 语法错误：{_explain(e.message)}{quote_line(source, e.lineno)}") from None
     return Part(part, source, template)
+
+
+_SYNTAX_HINTS = (
+    ("unexpected end of template", "标签不成对，缺少结束标签（如 {% endfor %}、{% endif %}）"),
+    ("Encountered unknown tag", "未知的标签或多余的结束标签"),
+    ("Expected an expression", "标签中缺少表达式"),
+    ("unexpected", "标签中有无法识别的字符"),
+)
+
+
+def _explain(message: str | None) -> str:
+    """A Chinese hint for Jinja's (English) syntax message, which is kept for reference."""
+    message = message or ""
+    hint = next((h for key, h in _SYNTAX_HINTS if key in message), "标签写法有误")
+    return f"{hint}（{message}）" if message else hint
 
 
 def quote_line(source: str, lineno: int | None) -> str:
@@ -162,7 +177,13 @@ def quote_line(source: str, lineno: int | None) -> str:
     lines = source.split("\n")
     if not 0 < lineno <= len(lines):
         return ""
-    text = xmlprep.paragraph_text(lines[lineno - 1]).strip()
+    line = lines[lineno - 1]
+    text = xmlprep.paragraph_text(line).strip()
+    # {%p %}/{%tr %} tags lose their own paragraph/row and end up after the previous paragraph
+    loose = [t for t in re.findall(r"{%.*?%}", line) if t not in text]
+    if loose:
+        where = f"，位于段落“{_short(text)}”之后" if text else ""
+        return f"（标签“{_short(loose[-1])}”{where}）"
     return f"（所在段落：“{_short(text)}”）" if text else ""
 
 
@@ -180,7 +201,7 @@ def _render_part(name: str, part: Part, context: dict[str, Any]) -> Member:
     except SecurityError as e:
         raise TemplateError(f"模板 {name} 试图执行不允许的操作（{e}），已拒绝") from None
     except UndefinedError as e:
-        raise TemplateError(f"模板 {name} 使用了不存在的变量：{e.message}") from None
+        raise TemplateError(f"模板 {name} 使用了不存在的变量：{_undefined(e.message)}") from None
     except JinjaError as e:
         raise TemplateError(f"模板 {name} 无法生成：{e.message}") from None
     except (TypeError, ValueError, ArithmeticError, LookupError) as e:
@@ -188,6 +209,15 @@ def _render_part(name: str, part: Part, context: dict[str, Any]) -> Member:
     data = (xmlprep.XML_DECLARATION + xml).encode("utf-8")
     _check_well_formed(name, part.name, data)
     return Member.of(part.name, data)
+
+
+def _undefined(message: str | None) -> str:
+    """"'dict object' has no attribute 'x'" → "字段 “x”"; "'x' is undefined" → "“x”"."""
+    message = message or ""
+    m = re.search(r"has no attribute '([^']*)'", message) or re.fullmatch(r"'([^']*)' is undefined", message)
+    if m is None:
+        return message
+    return f"“{m.group(1)}”（可用 wufei templates check 查看所有问题）"
 
 
 def _check_well_formed(name: str, part: str, data: bytes) -> None:

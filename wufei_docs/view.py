@@ -130,10 +130,10 @@ def base_note(r: ScoreResult, rubric: Rubric) -> str:
         return ""
     which = "、".join(f"{i.id}（{i.na_reason or NA}）" for i in na)
     if rubric.na_policy != "prorate":
-        return f"合理缺项 {which} 不适用，按满分计。"
+        return f"合理缺项 {which}不适用，按满分计。"
     points = total(i.score for i in r.items if i.applicable and not rubric.item(i.id).bonus)
     return (
-        f"合理缺项 {which} 不适用，基本分按适用项折算：{num(points)} ÷ {num(r.base_applicable_max)} × "
+        f"合理缺项 {which}不适用，基本分按适用项折算：{num(points)} ÷ {num(r.base_applicable_max)} × "
         f"{num(rubric.base_max)} {EQUALS} {num(r.base)}。"
     )
 
