@@ -175,7 +175,7 @@ def test_county_mode_shows_self_and_evaluated_scores(write) -> None:
     assert "自评得分：105分（基本分100＋附加分5），达标" in paragraphs
     assert "核定得分：99分（基本分94＋附加分5），达标" in paragraphs
     form = grid(open_docx(pkg.files["附件2-评估申报表.docx"]).tables[0])
-    assert form[8][1].text.startswith("核定得分：99分（基本分94＋附加分5），达标")
+    assert form[8][1].text.startswith("核定得分：99分（基本分94＋附加分5）\n结论：达标")
     assert pkg.manifest["score"]["total"] == 99 and pkg.manifest["self_score"]["total"] == 105
     assert pkg.extra["score"] == evaluated.to_json()
     report = open_docx(pkg.files["申报书.docx"])

@@ -107,7 +107,7 @@ def test_sheet_shows_every_item_score_and_marks_not_applicable(cli, write, tmp_p
     assert body[21][4].text == "2＋不适用＝2"  # D2.1 + D2.2 (not a soil key unit)
     doc = open_docx(out / SHEET)
     text = "\n".join(all_text(doc))
-    assert "D2.2 不适用：非土壤污染重点监管单位" in text
+    assert "注：合理缺项 D2.2（非土壤污染重点监管单位）不适用，基本分按适用项折算：97.5 ÷ 99 × 100 ＝ 98.5。" in text
     assert f"得分：{score['total']:g}分（基本分{score['base']:g}＋附加分{score['bonus']:g}），达标" in text
     assert RUBRIC.note in text and "单位名称：赣州测试材料有限公司" in text
 
@@ -119,7 +119,7 @@ def test_sheet_shows_the_veto(cli, write, tmp_path) -> None:
     assert body[1][4].text == "不满足（一票否决）"
     assert any("否决（硬性指标 H2 不满足，一票否决）" in t for t in all_text(doc))
     form = grid(open_docx(out / FORM).tables[0])
-    assert "否决" in form[8][1].text
+    assert "结论：否决（硬性指标 H2 不满足，一票否决）" in form[8][1].text
 
 
 def test_form_reproduces_the_seed_grid(cli, write, tmp_path) -> None:
@@ -144,7 +144,8 @@ def test_form_reproduces_the_seed_grid(cli, write, tmp_path) -> None:
     ]  # fmt: skip
     assert rows[7] == [c("主要工作（支撑材料另附件）", 2, None), c("开展了创建工作。", 3, None)]
     assert rows[8][0] == c("打分结果", 2, None) and rows[8][1].span == 3
-    assert rows[8][1].text.split("\n") == ["自评得分：105分（基本分100＋附加分5），达标", "（盖章）", "年　　月　　日"]
+    lines = rows[8][1].text.split("\n")
+    assert lines == ["自评得分：105分（基本分100＋附加分5）", "结论：达标", "（盖章）", "年　　月　　日"]
 
 
 def test_report_sections_and_tables(cli, write, tmp_path) -> None:
@@ -242,10 +243,10 @@ def test_hostile_text_comes_out_literally(cli, write, tmp_path) -> None:
     evidence = grid(report.tables[5])
     assert [c.text for c in evidence[1]][2:4] == [HOSTILE, HOSTILE]
     assert f"A1.1 工厂管理机构、绿色制造制度；可循环包装（得1分）：{HOSTILE_TEXT}；支撑材料：E01。" in paragraphs
-    assert f"D2.2 土壤污染隐患排查等制度（重点监管单位）（不适用）：不适用：{HOSTILE}。" in paragraphs
+    assert f"D2.2 土壤污染隐患排查等制度（重点监管单位）（不适用）：{HOSTILE}。" in paragraphs
     sheet = open_docx(out / SHEET)
     assert f"单位名称：赣州{HOSTILE}" in [p.text for p in sheet.paragraphs]
-    assert f"注：D2.2 不适用：{HOSTILE}。" in [p.text for p in sheet.paragraphs]
+    assert any(p.text.startswith(f"注：合理缺项 D2.2（{HOSTILE}）不适用") for p in sheet.paragraphs)
     for name in DOCS:
         data = (out / name).read_bytes()
         assert any("{{ 7*7 }}" in t for t in all_text(open_docx(data))), name

@@ -233,8 +233,10 @@ def _field_char(r: Any, kind: str) -> None:
 # --- tables -------------------------------------------------------------------------------
 
 
-def table(container: Any, widths_mm: Sequence[float], rows: int, *, borders: bool = True) -> Any:
-    """A fixed-layout, centred table with the given column widths."""
+def table(
+    container: Any, widths_mm: Sequence[float], rows: int, *, borders: bool = True, margin: float | None = None
+) -> Any:
+    """A fixed-layout, centred table with the given column widths (and left/right cell margins in mm)."""
     t = container.add_table(rows=rows, cols=len(widths_mm))
     t.alignment = WD_TABLE_ALIGNMENT.CENTER
     t.autofit = False
@@ -248,6 +250,14 @@ def table(container: Any, widths_mm: Sequence[float], rows: int, *, borders: boo
     width.set(qn("w:w"), str(sum(int(Mm(w).twips) for w in widths_mm)))
     width.set(qn("w:type"), "dxa")
     tblpr.append(width)
+    if margin is not None:
+        mar = OxmlElement("w:tblCellMar")
+        for side in ("left", "right"):
+            el = OxmlElement(f"w:{side}")
+            el.set(qn("w:w"), str(int(Mm(margin).twips)))
+            el.set(qn("w:type"), "dxa")
+            mar.append(el)
+        tblpr.append(mar)
     _borders(tblpr, "single" if borders else "none")
     for i, w in enumerate(widths_mm):
         t.columns[i].width = Mm(w)

@@ -98,7 +98,7 @@ def _cover(doc) -> None:
         ("联系电话", "{{ unit.contact_mobile }}"),
         ("申报日期", "{{ application.date }}"),
     ]
-    t = table(doc, [54, 88], len(labels), borders=False)
+    t = table(doc, [52, 100], len(labels), borders=False)
     for row, (label, value) in zip(t.rows, labels, strict=True):
         cell_text(row.cells[0], label, size=16, font=H1, align="distribute", valign="bottom")
         cell_text(row.cells[1], value, size=16, font=BODY, align="center", valign="bottom")
@@ -159,10 +159,10 @@ def _part_unit(doc) -> None:
 def _part_waste(doc) -> None:
     heading1(doc, "二、工业固体废物产生及利用处置情况", before=8)
     heading2(doc, "（一）固体废物产生及利用处置台账（{{ ledger.year }}年）")
-    widths = [8, 20, 24, 16, 13, 13, 13, 13, 20, 16]
+    widths = [7, 19, 22, 15, 14, 14, 14, 14, 21, 16]
     labels = ["序号", "名称", "类别及代码", "产生节点", "产生量", "利用量", "处置量", "贮存量", "去向", "利用处置方式"]
     para(doc, "单位：吨", size=T5, align="right", line=None)
-    t = table(doc, widths, 4)
+    t = table(doc, widths, 4, margin=1)
     header_row(t, labels, size=9)
     loop_row(t, 1, "{%tr for s in ledger.rows %}")
     fields = ["no", "name", "kind_code", "node", "generated", "utilized", "disposed", "stored", "destination", "method"]
@@ -260,9 +260,13 @@ def _part_self_assessment(doc) -> None:
 
 def _part_evidence(doc) -> None:
     heading1(doc, "五、支撑材料清单")
-    t = table(doc, [12, 16, 62, 40, 26], 4)
+    t = table(doc, [12, 16, 62, 40, 26], 6)
     header_row(t, ["序号", "编号", "材料名称", "文件", "对应指标"], size=T5)
     loop_row(t, 1, "{%tr for ev in evidence %}")
+    loop_row(t, 3, "{%tr else %}")
+    empty = t.rows[4].cells[0].merge(t.rows[4].cells[-1])
+    cell_text(empty, "（未列出支撑材料）", size=T5)
+    row_height(t.rows[4], 8)
     for cell, field, align in zip(
         t.rows[2].cells,
         ["no", "id", "title", "file", "cited"],
@@ -271,7 +275,7 @@ def _part_evidence(doc) -> None:
     ):
         cell_text(cell, v(f"ev.{field}"), size=T5, align=align)
     row_height(t.rows[2], 8)
-    loop_row(t, 3, "{%tr endfor %}")
+    loop_row(t, 5, "{%tr endfor %}")
     body(doc, "支撑材料另附，编号与上表一致。", before=6)
 
 
@@ -285,7 +289,7 @@ def _part_pledge(doc) -> None:
     for k, line in enumerate(
         ["申报单位（公章）：{{ unit.name }}", "法定代表人或单位负责人（签字）：", "日期：　　　　年　　月　　日"]
     ):
-        para(doc, line, align="left", left=64, line=36, before=60 if k == 0 else 0)
+        para(doc, line, align="left", left=16, line=36, before=60 if k == 0 else 0)
 
 
 # --- 附件1 ---------------------------------------------------------------------------------
@@ -343,7 +347,7 @@ def application_form() -> None:
     doc_title(doc, "赣州市“无废细胞”评估申报表", after=6)
     para(doc, "申报单位（盖章）：{{ unit.name }}", size=14, align="left", line=22)
     para(doc, "日期：{{ application.date }}", size=14, align="left", line=22, after=6)
-    t = table(doc, [20, 28, 34, 28, 46], 9)
+    t = table(doc, [20, 28, 32, 26, 50], 9)
     for row in t.rows:
         row_height(row, 10)
     c = [row.cells for row in t.rows]
@@ -373,7 +377,9 @@ def application_form() -> None:
     row_height(t.rows[7], 50)
     cell_text(c[8][0].merge(c[8][1]), "打分结果", size=T4)
     result = c[8][2].merge(c[8][4])
-    cell_text(result, "{{ score.kind }}得分：{{ score.summary }}", size=T4, align="left", valign="top", line=20)
+    score = "{{ score.kind }}得分：{{ score.total }}分（基本分{{ score.base }}＋附加分{{ score.bonus }}）"
+    cell_text(result, score, size=T4, align="left", valign="top", line=20)
+    cell_para(result, "结论：{{ score.verdict_text }}", size=T4, align="left", line=20)
     cell_para(result, "（盖章）", size=T4, align="right", line=30)
     cell_para(result, "年　　月　　日", size=T4, align="right", line=24)
     row_height(t.rows[8], 28)

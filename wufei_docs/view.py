@@ -51,7 +51,7 @@ def view_model(
             _hard(h.id, h.text, v, s) for h, v, s in zip(rubric.hard_items, result.vetoes, own.vetoes, strict=True)
         ],
         "rows": table_rows(rubric, result, own),
-        "notes": table_notes(rubric, own),
+        "notes": table_notes(rubric, result),
         "categories": [_category(c, result, own) for c in rubric.categories],
         "ledger": ledger_view(enterprise, rubric),
         "intensity": intensity_view(enterprise, rubric, own),
@@ -117,6 +117,7 @@ def score_view(r: ScoreResult, rubric: Rubric) -> dict[str, Any]:
         "vetoed": bool(vetoed),
         "veto": veto,
         "summary": summary + (f"（{veto}）" if veto else ""),
+        "verdict_text": r.verdict + (f"（{veto}）" if veto else ""),
         "conclusion": conclusion,
         "base_note": base_note(r, rubric),
         "hard_line": "；".join(f"{v.id} {hard_answer(v)}" for v in r.vetoes),
@@ -213,16 +214,12 @@ def _row(
     }  # fmt: skip
 
 
-def table_notes(rubric: Rubric, own: ScoreResult) -> list[str]:
-    """Lines under the 说明: why items do not apply, how derived items were computed."""
-    notes = [f"{i.id} 不适用：{i.na_reason or NA}。" for i in own.items if not i.applicable]
-    derived = [it for it in rubric.items if it.rule and own.item(it.id).applicable]
-    notes += [f"{it.id} 由填报数据计算：{own.item(it.id).note}。" for it in derived if own.item(it.id).note]
-    if own.base_applicable_max != rubric.base_max or any(not i.applicable for i in own.items):
-        note = base_note(own, rubric)
-        if note:
-            notes.append(note)
-    return notes
+def table_notes(rubric: Rubric, result: ScoreResult) -> list[str]:
+    """Lines under the 说明: how derived items were computed, which items do not apply and why."""
+    derived = [it for it in rubric.items if it.rule and result.item(it.id).applicable]
+    notes = [f"{it.id} 由填报数据计算：{result.item(it.id).note}。" for it in derived if result.item(it.id).note]
+    note = base_note(result, rubric)
+    return [*notes, note] if note else notes
 
 
 def _category(cat: Category, result: ScoreResult, own: ScoreResult) -> dict[str, Any]:

@@ -86,7 +86,7 @@ def work_view(e: Enterprise, rubric: Rubric, own: ScoreResult, numerals: str) ->
             s = own.item(item.id)
             if not (s.note or s.evidence):
                 continue
-            text = s.note if s.applicable else f"不适用：{s.note}"
+            text = s.note
             if s.evidence:
                 text = _end(text, "；") + f"支撑材料：{'、'.join(s.evidence)}"
             text = _end(text, "。")
