@@ -161,7 +161,7 @@ def _part_waste(doc) -> None:
     heading2(doc, "（一）固体废物产生及利用处置台账（{{ ledger.year }}年）")
     widths = [7, 19, 22, 15, 14, 14, 14, 14, 21, 16]
     labels = ["序号", "名称", "类别及代码", "产生节点", "产生量", "利用量", "处置量", "贮存量", "去向", "利用处置方式"]
-    para(doc, "单位：吨", size=T5, align="right", line=None)
+    para(doc, "单位：吨", size=T5, align="right", line=None, keep_next=True)
     t = table(doc, widths, 4, margin=1)
     header_row(t, labels, size=9)
     loop_row(t, 1, "{%tr for s in ledger.rows %}")
@@ -286,9 +286,8 @@ def _part_pledge(doc) -> None:
          "不存在虚报、瞒报、伪造等情况。")  # fmt: skip
     body(doc, "二、本单位自愿接受各级工业和信息化、生态环境主管部门的监督管理和抽查；如有不实，"
          "愿意承担相应责任，并接受撤销“无废工厂”称号（摘牌）等处理。")  # fmt: skip
-    for k, line in enumerate(
-        ["申报单位（公章）：{{ unit.name }}", "法定代表人或单位负责人（签字）：", "日期：　　　　年　　月　　日"]
-    ):
+    lines = ["申报单位：{{ unit.name }}", "单位公章：", "法定代表人或单位负责人（签字）：", "日期：　　　　年　　月　　日"]
+    for k, line in enumerate(lines):
         para(doc, line, align="left", left=16, line=36, before=60 if k == 0 else 0)
 
 
@@ -305,15 +304,15 @@ def rubric_sheet(evaluated: bool) -> None:
     if evaluated:
         para(doc, "自评得分：{{ self_score.summary }}", size=14, align="left", line=24)
         para(doc, "核定得分：{{ score.summary }}", size=14, align="left", line=24, after=6)
-        widths = [14, 20, 60, 22, 20, 20]
+        widths = [13, 18, 53, 20, 26, 26]
         labels = ["项目", "", "评价内容", "评价方式", "自评分", "核定分"]
         scores = ["self_score", "score"]
     else:
         para(doc, "得分：{{ score.summary }}", size=14, align="left", line=24, after=6)
-        widths = [16, 22, 70, 24, 24]
+        widths = [15, 21, 68, 22, 30]
         labels = ["项目", "", "评价内容", "评价方式", "评分"]
         scores = ["score"]
-    t = table(doc, widths, 4)
+    t = table(doc, widths, 4, margin=1)
     header_row(t, labels)
     t.rows[0].cells[0].merge(t.rows[0].cells[1])
     cell_text(t.rows[0].cells[0], "项目", size=T5, font=H1)
@@ -325,7 +324,7 @@ def rubric_sheet(evaluated: bool) -> None:
     cell_text(cells[2], "{{ row.text }}", size=T5, align="justify")
     cell_text(cells[3], "{% vmerge row.method_vm %}{{ row.method }}", size=T5)
     for cell, field in zip(cells[4:], scores, strict=True):
-        cell_text(cell, v(f"row.{field}"), size=T5)
+        cell_text(cell, v(f"row.{field}"), size=9 if evaluated else T5)
     loop_row(t, 3, "{%tr endfor %}")
     para(doc, "{{ doc.note }}", size=T4, align="left", line=20, before=6)
     tag(doc, "{%p for n in notes %}")
