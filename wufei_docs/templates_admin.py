@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,9 +26,11 @@ OUTPUTS = {REPORT: REPORT, "附件1-评价指标自评表.docx": SHEET, "附件2
 
 
 def builtin_dir() -> Path:
-    """The built-in templates: inside the package when installed as a wheel, else the repo's templates/."""
+    """The built-in templates: the repo's templates/ (editable install) or the copy a wheel installs
+    under <prefix>/share/wufei-docs/templates (pyproject data-files)."""
     here = Path(__file__).resolve().parent
-    for candidate in (here / "templates", here.parent / "templates"):
+    shared = Path(sys.prefix) / "share" / "wufei-docs" / "templates"
+    for candidate in (here.parent / "templates", here / "templates", shared):
         if (candidate / REPORT).is_file():
             return candidate
     raise TemplateError(f"找不到内置模板（应在 {here.parent / 'templates'}），请重新安装 wufei-docs")
