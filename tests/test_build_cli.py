@@ -41,6 +41,14 @@ def test_invalid_input_exit_1_and_output_folder_untouched(cli, write, tmp_path) 
     assert not fresh.exists()
 
 
+def test_output_path_that_is_a_file_exit_1(cli, write, tmp_path) -> None:
+    target = tmp_path / "out"
+    target.write_text("不是文件夹", encoding="utf-8")
+    r = cli("build", write(full_marks()), "-o", target)
+    assert r.exit_code == 1 and "无法写入" in r.stderr and "Traceback" not in r.output
+    assert target.read_text(encoding="utf-8") == "不是文件夹"
+
+
 def test_missing_input_file_exit_1(cli, tmp_path) -> None:
     r = cli("build", tmp_path / "没有.yaml", "-o", tmp_path / "out")
     assert r.exit_code == 1 and "Traceback" not in r.output

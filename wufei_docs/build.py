@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .errors import InputError
+from .errors import InputError, OutputError
 from .package import Package, WriteReport, sha256, write_package
 from .scoring import ScoreResult
 from .templates_admin import TEMPLATE_NAMES, template_path, templates_for
@@ -42,7 +42,12 @@ def build(path: str | Path, out_dir: str | Path, *, pdf: bool = False, templates
     checked = check(path)
     result = score(checked.enterprise, checked.rubric)
     package = build_package(checked, result, source_bytes=source_bytes, templates=templates, pdf=pdf)
-    report = write_package(package, Path(out_dir))
+    try:
+        report = write_package(package, Path(out_dir))
+    except OutputError:
+        raise
+    except OSError as e:
+        raise OutputError(f"无法写入 {out_dir}：{e.strerror or e}") from None
     report.messages += [f"提示：{w}" for w in [*checked.warnings, *result.warnings]]
     return report
 

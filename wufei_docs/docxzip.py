@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 _DOS_DATE = (0 << 9) | (1 << 5) | 1  # 1980-01-01
 _DOS_TIME = 0
-_LEVEL = 6
+STATIC_LEVEL = 6  # members copied from the template: compressed once, so compress well
+RENDERED_LEVEL = 1  # members rendered per document: compressed every time, so compress fast
 
 
 @dataclass(frozen=True)
@@ -26,8 +27,8 @@ class Member:
     size: int
 
     @classmethod
-    def of(cls, name: str, data: bytes) -> Member:
-        comp = zlib.compressobj(_LEVEL, zlib.DEFLATED, -15)
+    def of(cls, name: str, data: bytes, level: int = STATIC_LEVEL) -> Member:
+        comp = zlib.compressobj(level, zlib.DEFLATED, -15)
         return cls(name, comp.compress(data) + comp.flush(), zlib.crc32(data), len(data))
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import xmlprep
-from .docxzip import Member, write_zip
+from .docxzip import RENDERED_LEVEL, Member, write_zip
 from .errors import TemplateError
 
 if TYPE_CHECKING:
@@ -144,6 +144,8 @@ def _mentions_tags(raw: bytes) -> bool:
 def _compile_part(name: str, part: str, raw: bytes) -> Part:
     from jinja2 import TemplateSyntaxError
 
+    if b"<!DOCTYPE" in raw or b"<!ENTITY" in raw:
+        raise TemplateError(f"模板 {name} 的 {part} 含有 DOCTYPE/ENTITY 声明，不是 Word 保存的文档")
     try:
         source = xmlprep.to_jinja(xmlprep.canonical_xml(raw))
     except Exception as e:  # lxml.etree.XMLSyntaxError and friends
@@ -208,7 +210,7 @@ def _render_part(name: str, part: Part, context: dict[str, Any]) -> Member:
         raise TemplateError(f"模板 {name} 无法生成：{e}") from None
     data = (xmlprep.XML_DECLARATION + xml).encode("utf-8")
     _check_well_formed(name, part.name, data)
-    return Member.of(part.name, data)
+    return Member.of(part.name, data, RENDERED_LEVEL)
 
 
 def _undefined(message: str | None) -> str:
@@ -221,12 +223,14 @@ def _undefined(message: str | None) -> str:
 
 
 def _check_well_formed(name: str, part: str, data: bytes) -> None:
-    from lxml import etree  # type: ignore[import-untyped]
+    """A document Word cannot open is never written (expat: fast; templates may not carry a DTD)."""
+    from xml.parsers import expat
 
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+    parser = expat.ParserCreate()
     try:
-        etree.fromstring(data, parser)
-    except etree.XMLSyntaxError as e:
+        parser.Parse(data, True)
+    except expat.ExpatError as e:
         raise TemplateError(
-            f"模板 {name} 生成的 {part} 不是有效的 XML（{e.msg}）；请检查 {{%p %}}、{{%tr %}} 标签是否成对"
+            f"模板 {name} 生成的 {part} 不是有效的 XML（{expat.errors.messages[e.code]}，第 {e.lineno} 行）；"
+            "请检查 {%p %}、{%tr %} 等标签是否成对、是否放在同一段落或同一表格中"
         ) from None
