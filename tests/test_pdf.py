@@ -84,3 +84,30 @@ def test_failed_conversion_is_reported(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("WUFEI_SOFFICE", str(broken))
     with pytest.raises(OutputError, match="退出码 3"):
         convert({"a.docx": b"PK"})
+
+
+@pytest.mark.slow
+@needs_soffice
+def test_attach_pdfs_converts_many_packages_in_one_process(write, tmp_path, monkeypatch) -> None:
+    from wufei_docs.api import check
+    from wufei_docs.build import attach_pdfs, build_package
+    from wufei_docs.scoring import score
+
+    log = tmp_path / "soffice.log"
+    wrapper = tmp_path / "soffice-wrapper"
+    wrapper.write_text(f'#!/bin/sh\necho "$@" >> "{log}"\nexec "{SOFFICE}" "$@"\n')
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("WUFEI_SOFFICE", str(wrapper))
+    packages = []
+    for example in sorted(EXAMPLES.glob("*.yaml")):
+        checked = check(example)
+        result = score(checked.enterprise, checked.rubric)
+        packages.append(build_package(checked, result, source_bytes=example.read_bytes(), pdf=True, defer_pdf=True))
+    assert all(not any(n.endswith(".pdf") for n in p.files) for p in packages)
+    done = attach_pdfs(packages)
+    for before, after in zip(packages, done, strict=True):
+        assert sorted(after.files) == sorted([*before.files, *PDFS])
+        assert after.fingerprint == before.fingerprint and after.manifest["options"]["pdf"] is True
+        assert all(after.files[name].startswith(b"%PDF") for name in PDFS)
+    calls = log.read_text().splitlines()
+    assert len(calls) == 1 and calls[0].count(".docx") == 6
