@@ -286,7 +286,12 @@ def _part_pledge(doc) -> None:
          "不存在虚报、瞒报、伪造等情况。")  # fmt: skip
     body(doc, "二、本单位自愿接受各级工业和信息化、生态环境主管部门的监督管理和抽查；如有不实，"
          "愿意承担相应责任，并接受撤销“无废工厂”称号（摘牌）等处理。")  # fmt: skip
-    lines = ["申报单位：{{ unit.name }}", "单位公章：", "法定代表人或单位负责人（签字）：", "日期：　　　　年　　月　　日"]
+    lines = [
+        "申报单位：{{ unit.name }}",
+        "单位公章：",
+        "法定代表人或单位负责人（签字）：",
+        "日期：　　　　年　　月　　日",
+    ]
     for k, line in enumerate(lines):
         para(doc, line, align="left", left=16, line=36, before=60 if k == 0 else 0)
 
