@@ -18,6 +18,8 @@ demo: $(STAMP)
 	$(BIN)/wufei validate inputs/*.yaml
 	$(BIN)/wufei score inputs/赣州稀土新材料.yaml
 	$(BIN)/wufei score inputs/南康家具制造.yaml
+	$(BIN)/wufei build inputs/赣州稀土新材料.yaml -o outputs/赣州稀土新材料 $$(command -v soffice >/dev/null 2>&1 && echo --pdf)
+	$(BIN)/wufei build inputs/南康家具制造.yaml -o outputs/南康家具制造 $$(command -v soffice >/dev/null 2>&1 && echo --pdf)
 	@echo "演示完成。"
 
 test: $(STAMP)
@@ -27,6 +29,9 @@ lint: $(STAMP)
 	$(BIN)/ruff check wufei_docs tests
 	$(BIN)/ruff format --check wufei_docs tests
 	$(BIN)/mypy wufei_docs
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_render.py
 
 clean:
 	rm -rf $(VENV) outputs .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,424 @@
+"""Small python-docx helpers for authoring the templates in GB/T 9704 style (used by make_templates.py).
+
+Every run gets explicit fonts (ascii, hAnsi, eastAsia, cs) so Chinese text shows in the intended
+font in Word/WPS and falls back sanely elsewhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from docx import Document
+from docx.enum.section import WD_SECTION
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
+
+from wufei_docs.docxzip import Member, write_zip
+
+TITLE = "方正小标宋简体"
+BODY = "仿宋_GB2312"
+H1 = "黑体"
+H2 = "楷体_GB2312"
+TABLE = "仿宋"
+PAGE = "宋体"
+LATIN = "Times New Roman"
+SIZES = {"二号": 22, "三号": 16, "四号": 14, "小四": 12, "五号": 10.5}
+ALIGN = {
+    "left": WD_ALIGN_PARAGRAPH.LEFT,
+    "center": WD_ALIGN_PARAGRAPH.CENTER,
+    "right": WD_ALIGN_PARAGRAPH.RIGHT,
+    "justify": WD_ALIGN_PARAGRAPH.JUSTIFY,
+    "distribute": WD_ALIGN_PARAGRAPH.DISTRIBUTE,
+}
+FIXED_TIME = dt.datetime(2023, 6, 16, 0, 0, 0)
+
+
+def new_document(title: str) -> Any:
+    """An empty A4 document with GB/T 9704 margins, Chinese default fonts and fixed metadata."""
+    doc = Document()
+    _lean(doc)
+    section = doc.sections[0]
+    page_setup(section)
+    _defaults(doc)
+    props = doc.core_properties
+    props.title = title
+    props.author = props.last_modified_by = "wufei-docs"
+    props.created = props.modified = FIXED_TIME
+    props.revision = 1
+    props.comments = "wufei-docs 模板：花括号标签表示变量和循环，可调整版式，勿改变量名。"
+    body = doc.element.body
+    for p in list(body.iterchildren(qn("w:p"))):
+        body.remove(p)
+    return doc
+
+
+def page_setup(section: Any) -> None:
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
+    section.left_margin, section.right_margin = Mm(28), Mm(26)
+    section.header_distance, section.footer_distance = Mm(15), Mm(25)
+
+
+def _lean(doc: Any) -> None:
+    """Drop parts python-docx's default template carries but a form does not need."""
+    part = doc.part
+    for rid, rel in list(part.rels.items()):
+        if rel.reltype.endswith(("/stylesWithEffects", "/customXml")):
+            part.drop_rel(rid)
+    pkg_rels = part.package.rels
+    for rid, rel in list(pkg_rels.items()):
+        if rel.reltype.endswith("/thumbnail"):
+            del pkg_rels[rid]
+
+
+def _defaults(doc: Any) -> None:
+    styles = doc.styles.element
+    rpr = styles.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    fonts = rpr.find(qn("w:rFonts"))
+    for attr in list(fonts.attrib):
+        del fonts.attrib[attr]
+    _set_fonts(fonts, BODY, LATIN)
+    lang = rpr.find(qn("w:lang"))
+    lang.set(qn("w:eastAsia"), "zh-CN")
+    ppr = styles.find(qn("w:docDefaults")).find(qn("w:pPrDefault")).find(qn("w:pPr"))
+    spacing = ppr.find(qn("w:spacing"))
+    spacing.set(qn("w:after"), "0")
+    spacing.set(qn("w:line"), "240")
+    normal = doc.styles["Normal"]
+    normal.font.size = Pt(16)
+    _set_fonts(normal.element.get_or_add_rPr().get_or_add_rFonts(), BODY, LATIN)
+    for name, east, size in (("Heading 1", H1, 16), ("Heading 2", H2, 16), ("Title", TITLE, 22)):
+        style = doc.styles[name]
+        style.font.size = Pt(size)
+        style.font.bold = False
+        style.font.italic = False
+        style.font.color.rgb = None
+        rpr = style.element.get_or_add_rPr()
+        for tag in ("w:color", "w:spacing", "w:kern", "w:b", "w:bCs"):
+            for el in rpr.findall(qn(tag)):
+                rpr.remove(el)
+        fonts = rpr.get_or_add_rFonts()
+        for attr in list(fonts.attrib):
+            del fonts.attrib[attr]
+        _set_fonts(fonts, east, LATIN)
+        pf = style.paragraph_format
+        pf.space_before = pf.space_after = Pt(0)
+        pf.keep_with_next = True
+        ppr = style.element.get_or_add_pPr()
+        for el in ppr.findall(qn("w:pBdr")):
+            ppr.remove(el)
+
+
+def _set_fonts(rfonts: Any, east: str, latin: str) -> None:
+    for attr in ("w:ascii", "w:hAnsi", "w:cs"):
+        rfonts.set(qn(attr), latin)
+    rfonts.set(qn("w:eastAsia"), east)
+
+
+def run(p: Any, text: str = "", *, font: str = BODY, size: float = 16, bold: bool = False, latin: str = LATIN) -> Any:
+    """A run with explicit East Asian and Latin fonts."""
+    r = p.add_run(text)
+    rpr = r._r.get_or_add_rPr()
+    _set_fonts(rpr.get_or_add_rFonts(), font, latin)
+    r.font.size = Pt(size)
+    if bold:
+        r.font.bold = True
+    return r
+
+
+def para(
+    container: Any,
+    *parts: str | tuple[str, dict[str, Any]],
+    font: str = BODY,
+    size: float = 16,
+    bold: bool = False,
+    align: str = "justify",
+    indent: float = 0,
+    left: float = 0,
+    line: float | None = 28,
+    before: float = 0,
+    after: float = 0,
+    style: str | None = None,
+    keep_next: bool = False,
+    page_break_before: bool = False,
+) -> Any:
+    """A paragraph of runs; `parts` are strings or (string, run options); indent in characters."""
+    p = container.add_paragraph(style=style)
+    pf = p.paragraph_format
+    pf.alignment = ALIGN[align]
+    pf.space_before, pf.space_after = Pt(before), Pt(after)
+    if line is None:
+        pf.line_spacing = 1.0
+    else:
+        pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+        pf.line_spacing = Pt(line)
+    if indent:
+        pf.first_line_indent = Pt(size * indent)
+    if left:
+        pf.left_indent = Mm(left)
+    if keep_next:
+        pf.keep_with_next = True
+    if page_break_before:
+        pf.page_break_before = True
+    for part in parts:
+        text, opts = (part, {}) if isinstance(part, str) else part
+        run(p, text, **{"font": font, "size": size, "bold": bold, **opts})
+    _paragraph_mark_font(p, font, size)
+    return p
+
+
+def _paragraph_mark_font(p: Any, font: str, size: float) -> None:
+    """The paragraph mark's font decides the height of empty lines (and of loop tag paragraphs)."""
+    ppr = p._p.get_or_add_pPr()
+    rpr = OxmlElement("w:rPr")
+    fonts = OxmlElement("w:rFonts")
+    _set_fonts(fonts, font, LATIN)
+    rpr.append(fonts)
+    for tag in ("w:sz", "w:szCs"):
+        sz = OxmlElement(tag)
+        sz.set(qn("w:val"), str(int(size * 2)))
+        rpr.append(sz)
+    ppr.append(rpr)
+
+
+def page_break(doc: Any) -> None:
+    p = doc.add_paragraph()
+    p.paragraph_format.line_spacing = 1.0
+    run(p).add_break(WD_BREAK.PAGE)
+
+
+def new_section(doc: Any, *, restart_numbering: bool = True) -> Any:
+    section = doc.add_section(WD_SECTION.NEW_PAGE)
+    page_setup(section)
+    if restart_numbering:
+        pg = OxmlElement("w:pgNumType")
+        pg.set(qn("w:start"), "1")
+        section._sectPr.find(qn("w:pgMar")).addnext(pg)
+    return section
+
+
+def page_numbers(section: Any) -> None:
+    """Footer “— 1 —” (宋体 四号), centred."""
+    footer = section.footer
+    footer.is_linked_to_previous = False
+    p = footer.paragraphs[0]
+    p.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    opts = {"font": PAGE, "size": 14, "latin": PAGE}
+    run(p, "— ", **opts)
+    _field_char(run(p, **opts), "begin")
+    instr = OxmlElement("w:instrText")
+    instr.set(qn("xml:space"), "preserve")
+    instr.text = " PAGE "
+    run(p, **opts)._r.append(instr)
+    _field_char(run(p, **opts), "separate")
+    run(p, "1", **opts)
+    _field_char(run(p, **opts), "end")
+    run(p, " —", **opts)
+
+
+def _field_char(r: Any, kind: str) -> None:
+    fld = OxmlElement("w:fldChar")
+    fld.set(qn("w:fldCharType"), kind)
+    r._r.append(fld)
+
+
+# --- tables -------------------------------------------------------------------------------
+
+
+def table(
+    container: Any, widths_mm: Sequence[float], rows: int, *, borders: bool = True, margin: float | None = None
+) -> Any:
+    """A fixed-layout, centred table with the given column widths (and left/right cell margins in mm)."""
+    t = container.add_table(rows=rows, cols=len(widths_mm))
+    t.alignment = WD_TABLE_ALIGNMENT.CENTER
+    t.autofit = False
+    tblpr = t._tbl.tblPr
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    tblpr.append(layout)
+    width = OxmlElement("w:tblW")
+    for el in tblpr.findall(qn("w:tblW")):
+        tblpr.remove(el)
+    width.set(qn("w:w"), str(sum(int(Mm(w).twips) for w in widths_mm)))
+    width.set(qn("w:type"), "dxa")
+    tblpr.append(width)
+    if margin is not None:
+        mar = OxmlElement("w:tblCellMar")
+        for side in ("left", "right"):
+            el = OxmlElement(f"w:{side}")
+            el.set(qn("w:w"), str(int(Mm(margin).twips)))
+            el.set(qn("w:type"), "dxa")
+            mar.append(el)
+        tblpr.append(mar)
+    _borders(tblpr, "single" if borders else "none")
+    for i, w in enumerate(widths_mm):
+        t.columns[i].width = Mm(w)
+        for cell in t.columns[i].cells:
+            cell.width = Mm(w)
+    return t
+
+
+def _borders(tblpr: Any, kind: str) -> None:
+    borders = OxmlElement("w:tblBorders")
+    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        el = OxmlElement(f"w:{edge}")
+        el.set(qn("w:val"), kind)
+        if kind != "none":
+            el.set(qn("w:sz"), "4")
+            el.set(qn("w:space"), "0")
+            el.set(qn("w:color"), "000000")
+        borders.append(el)
+    tblpr.append(borders)
+    _order_tblpr(tblpr)
+
+
+_TBLPR_ORDER = [
+    "tblStyle", "tblpPr", "tblOverlap", "bidiVisual", "tblStyleRowBandSize", "tblStyleColBandSize", "tblW", "jc",
+    "tblCellSpacing", "tblInd", "tblBorders", "shd", "tblLayout", "tblCellMar", "tblLook",
+]  # fmt: skip
+
+
+def _order_tblpr(tblpr: Any) -> None:
+    children = list(tblpr)
+    children.sort(
+        key=lambda el: _TBLPR_ORDER.index(el.tag.split("}")[1]) if el.tag.split("}")[1] in _TBLPR_ORDER else 99
+    )
+    for el in children:
+        tblpr.remove(el)
+        tblpr.append(el)
+
+
+def cell_text(
+    cell: Any,
+    *parts: str | tuple[str, dict[str, Any]],
+    size: float = 10.5,
+    font: str = TABLE,
+    bold: bool = False,
+    align: str = "center",
+    valign: str = "center",
+    line: float | None = None,
+) -> Any:
+    """Put one paragraph of text in a cell (replacing what is there)."""
+    for p in cell.paragraphs[1:]:
+        p._p.getparent().remove(p._p)
+    p = cell.paragraphs[0]
+    for r in list(p.runs):
+        r._r.getparent().remove(r._r)
+    pf = p.paragraph_format
+    pf.alignment = ALIGN[align]
+    pf.space_before = pf.space_after = Pt(0)
+    if line is None:
+        pf.line_spacing = 1.0
+    else:
+        pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+        pf.line_spacing = Pt(line)
+    for part in parts:
+        text, opts = (part, {}) if isinstance(part, str) else part
+        run(p, text, **{"font": font, "size": size, "bold": bold, **opts})
+    _paragraph_mark_font(p, font, size)
+    cell.vertical_alignment = {
+        "center": WD_CELL_VERTICAL_ALIGNMENT.CENTER,
+        "top": WD_CELL_VERTICAL_ALIGNMENT.TOP,
+        "bottom": WD_CELL_VERTICAL_ALIGNMENT.BOTTOM,
+    }[valign]
+    return p
+
+
+def cell_para(cell: Any, *parts: str | tuple[str, dict[str, Any]], size: float = 10.5, font: str = TABLE,
+              align: str = "left", line: float | None = None) -> Any:  # fmt: skip
+    """Append another paragraph to a cell."""
+    p = cell.add_paragraph()
+    pf = p.paragraph_format
+    pf.alignment = ALIGN[align]
+    pf.space_before = pf.space_after = Pt(0)
+    if line is None:
+        pf.line_spacing = 1.0
+    else:
+        pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+        pf.line_spacing = Pt(line)
+    for part in parts:
+        text, opts = (part, {}) if isinstance(part, str) else part
+        run(p, text, **{"font": font, "size": size, **opts})
+    _paragraph_mark_font(p, font, size)
+    return p
+
+
+def row_height(row: Any, mm: float, *, exact: bool = False) -> None:
+    row.height = Mm(mm)
+    row.height_rule = WD_ROW_HEIGHT_RULE.EXACTLY if exact else WD_ROW_HEIGHT_RULE.AT_LEAST
+
+
+def repeat_header(row: Any) -> None:
+    trpr = row._tr.get_or_add_trPr()
+    trpr.append(OxmlElement("w:tblHeader"))
+
+
+def cant_split(row: Any) -> None:
+    trpr = row._tr.get_or_add_trPr()
+    trpr.insert(0, OxmlElement("w:cantSplit"))
+
+
+def bottom_border(cell: Any) -> None:
+    tcpr = cell._tc.get_or_add_tcPr()
+    borders = OxmlElement("w:tcBorders")
+    bottom = OxmlElement("w:bottom")
+    for k, v in (("w:val", "single"), ("w:sz", "6"), ("w:space", "0"), ("w:color", "000000")):
+        bottom.set(qn(k), v)
+    borders.append(bottom)
+    # tcBorders goes after tcW/gridSpan/vMerge and before shd/vAlign
+    anchor = tcpr.find(qn("w:vAlign"))
+    if anchor is not None:
+        anchor.addprevious(borders)
+    else:
+        tcpr.append(borders)
+
+
+def loop_row(t: Any, index: int, tag: str) -> None:
+    """Turn row `index` into a docxtpl `{%tr ... %}` control row (merged into one cell)."""
+    row = t.rows[index]
+    first = row.cells[0].merge(row.cells[-1]) if len(row.cells) > 1 else row.cells[0]
+    cell_text(first, tag, size=9, align="left")
+
+
+# --- saving -------------------------------------------------------------------------------
+
+
+def save(doc: Any, path: Path) -> None:
+    """Save with a deterministic zip so that regenerating an unchanged template gives the same bytes."""
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    with zipfile.ZipFile(buffer) as z:
+        members = [Member.of(i.filename, _patch(i.filename, z.read(i))) for i in z.infolist()]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(write_zip(members))
+
+
+# Word's usual substitutes for the 公文 fonts, so a PC without e.g. 仿宋_GB2312 uses 仿宋.
+_FONT_TABLE = [
+    ("仿宋_GB2312", "仿宋", "modern", "fixed"),
+    ("楷体_GB2312", "楷体", "modern", "fixed"),
+    ("方正小标宋简体", "宋体", "auto", "variable"),
+    ("仿宋", "FangSong", "modern", "fixed"),
+    ("楷体", "KaiTi", "modern", "fixed"),
+    ("黑体", "SimHei", "modern", "fixed"),
+    ("宋体", "SimSun", "auto", "variable"),
+]
+
+
+def _patch(name: str, data: bytes) -> bytes:
+    if name != "word/fontTable.xml":
+        return data
+    entries = "".join(
+        f'<w:font w:name="{font}"><w:altName w:val="{alt}"/><w:charset w:val="86"/>'
+        f'<w:family w:val="{family}"/><w:pitch w:val="{pitch}"/></w:font>'
+        for font, alt, family, pitch in _FONT_TABLE
+    )
+    return data.replace(b"</w:fonts>", entries.encode("utf-8") + b"</w:fonts>")

@@ -1,0 +1,403 @@
+"""Author the built-in .docx templates in templates/ (run: python tools/make_templates.py).
+
+The committed .docx files are what users restyle in Word/WPS; this script is how they were first
+made and how we regenerate them after a layout change. Layout lives here and in the .docx; every
+number and sentence comes from the view model (wufei_docs/view.py). Tags are docxtpl's
+(`{{ }}`, `{%tr %}`, `{%p %}`) plus `{% vmerge EXPR %}` (wufei_docs/xmlprep.py).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from docxkit import (
+    BODY,
+    H1,
+    H2,
+    TITLE,
+    bottom_border,
+    cant_split,
+    cell_para,
+    cell_text,
+    loop_row,
+    new_document,
+    new_section,
+    page_numbers,
+    para,
+    repeat_header,
+    row_height,
+    save,
+    table,
+)
+
+OUT = Path(__file__).resolve().parents[1] / "templates"
+T5, T4 = 10.5, 12  # 五号, 小四
+
+
+def v(expr: str) -> str:
+    """A Jinja print tag for `expr`."""
+    return "{{ " + expr + " }}"
+
+
+def heading1(doc, text: str, **kw) -> None:
+    para(doc, text, font=H1, style="Heading 1", indent=2, keep_next=True, **kw)
+
+
+def heading2(doc, text: str, **kw) -> None:
+    para(doc, text, font=H2, style="Heading 2", indent=2, keep_next=True, **kw)
+
+
+def body(doc, *parts, **kw) -> None:
+    para(doc, *parts, indent=2, **kw)
+
+
+def tag(doc, text: str) -> None:
+    """A paragraph that holds only a {%p %} tag (removed when rendering)."""
+    para(doc, text, size=10.5, line=None)
+
+
+def doc_title(doc, text: str, *, before: float = 0, after: float = 12) -> None:
+    para(doc, text, font=TITLE, size=22, align="center", line=36, before=before, after=after, style="Title")
+
+
+def header_row(t, labels, *, size=T5) -> None:
+    row = t.rows[0]
+    for cell, label in zip(row.cells, labels, strict=False):
+        cell_text(cell, label, size=size, font=H1)
+    repeat_header(row)
+
+
+# --- 申报书 --------------------------------------------------------------------------------
+
+
+def report() -> None:
+    doc = new_document("赣州市“无废工厂”申报书")
+    _cover(doc)
+    section = new_section(doc)
+    page_numbers(section)
+    _instructions(doc)
+    _part_unit(doc)
+    _part_waste(doc)
+    _part_work(doc)
+    _part_self_assessment(doc)
+    _part_evidence(doc)
+    _part_pledge(doc)
+    save(doc, OUT / "申报书.docx")
+
+
+def _cover(doc) -> None:
+    doc_title(doc, "赣州市“无废工厂”申报书", before=110, after=100)
+    labels = [
+        ("申报单位（盖章）", "{{ unit.name }}"),
+        ("所在县（市、区）", "{{ unit.county }}"),
+        ("联系人", "{{ unit.contact_name }}"),
+        ("联系电话", "{{ unit.contact_mobile }}"),
+        ("申报日期", "{{ application.date }}"),
+    ]
+    t = table(doc, [52, 100], len(labels), borders=False)
+    for row, (label, value) in zip(t.rows, labels, strict=True):
+        cell_text(row.cells[0], label, size=16, font=H1, align="distribute", valign="bottom")
+        cell_text(row.cells[1], value, size=16, font=BODY, align="center", valign="bottom")
+        bottom_border(row.cells[1])
+        row_height(row, 14)
+    para(doc, "{{ doc.issuer }}制", font=H2, align="center", before=90)
+
+
+def _instructions(doc) -> None:
+    para(doc, "填写说明", font=H1, align="center", after=14)
+    lines = [
+        "一、本申报书由申报单位对照《{{ doc.rubric_title }}》自评后填写，所填内容应真实、准确、完整。",
+        "二、本申报书连同附件1《评价指标自评表》、附件2《“无废细胞”评估申报表》及支撑材料，"
+        "报送所在县（市、区）工业和信息化主管部门。",
+        "三、封面“申报单位”处及真实性承诺书须加盖单位公章，承诺书须由法定代表人或单位负责人签字。",
+        "四、本申报书中的数据、得分由申报数据文件自动生成；数据修改后请重新生成，请勿手工改动数字。",
+    ]
+    for line in lines:
+        body(doc, line)
+
+
+def _part_unit(doc) -> None:
+    heading1(doc, "一、企业基本情况", page_break_before=True)
+    heading2(doc, "（一）基本信息")
+    rows = [
+        ("单位名称", "{{ unit.name }}", None, None),
+        ("统一社会信用代码", "{{ unit.uscc }}", "法定代表人", "{{ unit.legal_rep }}"),
+        ("详细地址", "{{ unit.address }}", None, None),
+        ("所在县（市、区）", "{{ unit.county }}", "邮政编码", "{{ unit.postcode }}"),
+        ("所属行业", "{{ unit.industry }}", "单位性质", "{{ unit.ownership }}"),
+        ("成立日期", "{{ unit.founded }}", "主导产品", "{{ unit.products }}"),
+        ("占地面积", "{{ unit.area }} 平方米", "职工人数", "{{ unit.staff }} 人"),
+        ("单位类型", "{{ unit.roles }}", "土壤污染重点监管单位", "{{ unit.soil_key_unit }}"),
+        ("负责人", "{{ unit.head_name }}", "联系方式", "{{ unit.head_phone }}"),
+        ("联系人", "{{ unit.contact_name }}", "手机号码", "{{ unit.contact_mobile }}"),
+        ("电子邮箱", "{{ unit.contact_email }}", None, None),
+    ]
+    t = table(doc, [30, 48, 30, 48], len(rows))
+    for row, (l1, v1, l2, v2) in zip(t.rows, rows, strict=True):
+        cells = row.cells
+        row_height(row, 9)
+        cell_text(cells[0], l1, size=T4)
+        if l2 is None:
+            merged = cells[1].merge(cells[3])
+            cell_text(merged, v1, size=T4, align="left")
+        else:
+            cell_text(cells[1], v1, size=T4, align="left")
+            cell_text(cells[2], l2, size=T4)
+            cell_text(cells[3], v2, size=T4, align="left")
+    heading2(doc, "（二）单位简介", before=8)
+    tag(doc, "{%p for para in unit.profile_paragraphs %}")
+    body(doc, "{{ para }}")
+    tag(doc, "{%p else %}")
+    body(doc, "（未填写单位简介）")
+    tag(doc, "{%p endfor %}")
+
+
+def _part_waste(doc) -> None:
+    heading1(doc, "二、工业固体废物产生及利用处置情况", before=8)
+    heading2(doc, "（一）固体废物产生及利用处置台账（{{ ledger.year }}年）")
+    widths = [7, 19, 22, 15, 14, 14, 14, 14, 21, 16]
+    labels = ["序号", "名称", "类别及代码", "产生节点", "产生量", "利用量", "处置量", "贮存量", "去向", "利用处置方式"]
+    para(doc, "单位：吨", size=T5, align="right", line=None, keep_next=True)
+    t = table(doc, widths, 4, margin=1)
+    header_row(t, labels, size=9)
+    loop_row(t, 1, "{%tr for s in ledger.rows %}")
+    fields = ["no", "name", "kind_code", "node", "generated", "utilized", "disposed", "stored", "destination", "method"]
+    row = t.rows[2]
+    cant_split(row)
+    for cell, field in zip(row.cells, fields, strict=True):
+        align = "center" if field in ("no", "generated", "utilized", "disposed", "stored") else "left"
+        cell_text(cell, v(f"s.{field}"), size=9, align=align)
+    loop_row(t, 3, "{%tr endfor %}")
+    total = t.add_row()
+    cells = total.cells
+    cell_text(cells[0].merge(cells[3]), "合计", size=9, font=H1)
+    for cell, field in zip(cells[4:8], ["generated", "utilized", "disposed", "stored"], strict=True):
+        cell_text(cell, v(f"ledger.{field}"), size=9)
+    cell_text(cells[8].merge(cells[9]), "安全处理率 {{ ledger.safe_rate }}", size=9)
+    body(doc, "{{ ledger.summary }}", before=6)
+
+    heading2(doc, "（二）工业固体废物产生强度")
+    widths = [20, 28, 30, 26, 24, 28]
+    labels = [
+        "年度",
+        "工业总产值（万元）",
+        "一般工业固体废物产生量（吨）",
+        "危险废物产生量（吨）",
+        "合计（吨）",
+        "产生强度（吨/万元）",
+    ]
+    t = table(doc, widths, 4)
+    header_row(t, labels, size=T5)
+    loop_row(t, 1, "{%tr for y in intensity.rows %}")
+    for cell, field in zip(
+        t.rows[2].cells, ["year", "output_value", "general", "hazardous", "total", "intensity"], strict=True
+    ):
+        cell_text(cell, v(f"y.{field}"), size=T5)
+    row_height(t.rows[2], 8)
+    loop_row(t, 3, "{%tr endfor %}")
+    last = t.add_row()
+    row_height(last, 8)
+    cell_text(last.cells[0].merge(last.cells[4]), "产生强度年度增长率", size=T5, font=H1)
+    cell_text(last.cells[5], "{{ intensity.growth }}", size=T5)
+    body(doc, "{{ intensity.sentence }}", before=6)
+
+
+def _part_work(doc) -> None:
+    heading1(doc, "三、创建工作开展情况")
+    tag(doc, "{%p for para in application.summary_paragraphs %}")
+    body(doc, "{{ para }}")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p for sec in work %}")
+    heading2(doc, "{{ sec.heading }}")
+    tag(doc, "{%p for it in sec.entries %}")
+    body(doc, ("{{ it.label }}：", {"bold": True}), "{{ it.text }}")
+    tag(doc, "{%p else %}")
+    body(doc, "本类别未填写具体说明。")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p endfor %}")
+
+
+def _part_self_assessment(doc) -> None:
+    heading1(doc, "四、自评情况")
+    body(doc, "对照《{{ doc.rubric_title }}》，本单位自评情况如下（明细见附件1）：")
+    t = table(doc, [86, 35, 35], 4)
+    header_row(t, ["类别", "满分", "自评得分"], size=T4)
+    loop_row(t, 1, "{%tr for c in categories %}")
+    for cell, field, align in zip(
+        t.rows[2].cells, ["label", "max", "self_score"], ["left", "center", "center"], strict=True
+    ):
+        cell_text(cell, v(f"c.{field}"), size=T4, align=align)
+    row_height(t.rows[2], 8)
+    loop_row(t, 3, "{%tr endfor %}")
+    for label, maximum, value in (
+        ("基本分", "{{ self_score.base_max }}", "{{ self_score.base }}"),
+        ("附加分", "{{ self_score.bonus_max }}", "{{ self_score.bonus }}"),
+        ("总分", "{{ self_score.max }}", "{{ self_score.total }}"),
+    ):
+        row = t.add_row()
+        row_height(row, 8)
+        cell_text(row.cells[0], label, size=T4, font=H1)
+        cell_text(row.cells[1], maximum, size=T4)
+        cell_text(row.cells[2], value, size=T4, font=H1)
+    row = t.add_row()
+    row_height(row, 8)
+    cell_text(row.cells[0], "结论", size=T4, font=H1)
+    cell_text(row.cells[1].merge(row.cells[2]), "{{ self_score.verdict }}", size=T4, font=H1)
+    body(doc, "硬性指标：{{ self_score.hard_line }}。", before=6)
+    tag(doc, "{%p if self_score.base_note %}")
+    body(doc, "{{ self_score.base_note }}")
+    tag(doc, "{%p endif %}")
+    body(
+        doc,
+        "自评总分{{ self_score.total }}分（基本分{{ self_score.base }}分，附加分{{ self_score.bonus }}分），"
+        "{{ self_score.conclusion }}",
+    )
+
+
+def _part_evidence(doc) -> None:
+    heading1(doc, "五、支撑材料清单")
+    t = table(doc, [12, 16, 62, 40, 26], 6)
+    header_row(t, ["序号", "编号", "材料名称", "文件", "对应指标"], size=T5)
+    loop_row(t, 1, "{%tr for ev in evidence %}")
+    loop_row(t, 3, "{%tr else %}")
+    empty = t.rows[4].cells[0].merge(t.rows[4].cells[-1])
+    cell_text(empty, "（未列出支撑材料）", size=T5)
+    row_height(t.rows[4], 8)
+    for cell, field, align in zip(
+        t.rows[2].cells,
+        ["no", "id", "title", "file", "cited"],
+        ["center", "center", "left", "left", "center"],
+        strict=True,
+    ):
+        cell_text(cell, v(f"ev.{field}"), size=T5, align=align)
+    row_height(t.rows[2], 8)
+    loop_row(t, 5, "{%tr endfor %}")
+    body(doc, "支撑材料另附，编号与上表一致。", before=6)
+
+
+def _part_pledge(doc) -> None:
+    heading1(doc, "六、真实性承诺书", page_break_before=True)
+    body(doc, "本单位郑重承诺：")
+    body(doc, "一、本单位对照《{{ doc.rubric_title }}》如实开展自评，本申报书及附件所填报的全部数据和材料真实、有效，"
+         "不存在虚报、瞒报、伪造等情况。")  # fmt: skip
+    body(doc, "二、本单位自愿接受各级工业和信息化、生态环境主管部门的监督管理和抽查；如有不实，"
+         "愿意承担相应责任，并接受撤销“无废工厂”称号（摘牌）等处理。")  # fmt: skip
+    lines = [
+        "申报单位：{{ unit.name }}",
+        "单位公章：",
+        "法定代表人或单位负责人（签字）：",
+        "日期：　　　　年　　月　　日",
+    ]
+    for k, line in enumerate(lines):
+        para(doc, line, align="left", left=16, line=36, before=60 if k == 0 else 0)
+
+
+# --- 附件1 ---------------------------------------------------------------------------------
+
+
+def rubric_sheet(evaluated: bool) -> None:
+    name = "附件1-评价指标自评表-核定.docx" if evaluated else "附件1-评价指标自评表.docx"
+    doc = new_document("评价指标自评表")
+    page_numbers(doc.sections[0])
+    para(doc, "附件1", font=H1, align="left")
+    doc_title(doc, "{{ doc.rubric_title }}", after=6)
+    para(doc, "单位名称：{{ unit.name }}", size=14, align="left", line=24)
+    if evaluated:
+        para(doc, "自评得分：{{ self_score.summary }}", size=14, align="left", line=24)
+        para(doc, "核定得分：{{ score.summary }}", size=14, align="left", line=24, after=6)
+        widths = [13, 18, 53, 20, 26, 26]
+        labels = ["项目", "", "评价内容", "评价方式", "自评分", "核定分"]
+        scores = ["self_score", "score"]
+    else:
+        para(doc, "得分：{{ score.summary }}", size=14, align="left", line=24, after=6)
+        widths = [15, 21, 68, 22, 30]
+        labels = ["项目", "", "评价内容", "评价方式", "评分"]
+        scores = ["score"]
+    t = table(doc, widths, 4, margin=1)
+    header_row(t, labels)
+    t.rows[0].cells[0].merge(t.rows[0].cells[1])
+    cell_text(t.rows[0].cells[0], "项目", size=T5, font=H1)
+    loop_row(t, 1, "{%tr for row in rows %}")
+    cant_split(t.rows[2])
+    cells = t.rows[2].cells
+    cell_text(cells[0], "{% vmerge row.cat_vm %}{{ row.cat }}", size=T5)
+    cell_text(cells[1], "{% vmerge row.sub_vm %}{{ row.sub }}", size=T5)
+    cell_text(cells[2], "{{ row.text }}", size=T5, align="justify")
+    cell_text(cells[3], "{% vmerge row.method_vm %}{{ row.method }}", size=T5)
+    for cell, field in zip(cells[4:], scores, strict=True):
+        cell_text(cell, v(f"row.{field}"), size=9 if evaluated else T5)
+    loop_row(t, 3, "{%tr endfor %}")
+    para(doc, "{{ doc.note }}", size=T4, align="left", line=20, before=6)
+    tag(doc, "{%p for n in notes %}")
+    para(doc, "注：{{ n }}", size=T4, align="left", line=20)
+    tag(doc, "{%p endfor %}")
+    who = "评估单位（盖章）：" if evaluated else "申报单位（盖章）："
+    para(doc, who, size=14, align="left", line=24, before=24)
+    para(doc, "日期：　　　　年　　月　　日", size=14, align="left", line=24)
+    save(doc, OUT / name)
+
+
+# --- 附件2 ---------------------------------------------------------------------------------
+
+
+def application_form() -> None:
+    doc = new_document("“无废细胞”评估申报表")
+    page_numbers(doc.sections[0])
+    para(doc, "附件2", font=H1, align="left")
+    doc_title(doc, "赣州市“无废细胞”评估申报表", after=6)
+    para(doc, "申报单位（盖章）：{{ unit.name }}", size=14, align="left", line=22)
+    para(doc, "日期：{{ application.date }}", size=14, align="left", line=22, after=6)
+    t = table(doc, [20, 28, 32, 26, 50], 9)
+    for row in t.rows:
+        row_height(row, 10)
+    c = [row.cells for row in t.rows]
+    cell_text(c[0][0].merge(c[0][1]), "建设申报类型", size=T4)
+    cell_text(c[0][2].merge(c[0][4]), "{{ application.type }}", size=T4, align="left")
+    cell_text(c[1][0].merge(c[6][0]), "单位基本情况", size=T4)
+    for r, (label, value) in enumerate([("单位全称", "unit.name"), ("详细地址", "unit.address")], start=1):
+        cell_text(c[r][1], label, size=T4)
+        cell_text(c[r][2].merge(c[r][4]), v(value), size=T4, align="left")
+    pairs = [
+        (3, "占地面积", "{{ unit.area }} 平方米", "单位规模（职工、学生人数等）", "{{ unit.staff }} 人"),
+        (4, "负责人姓名", "{{ unit.head_name }}", "联系方式", "{{ unit.head_phone }}"),
+    ]
+    for r, l1, v1, l2, v2 in pairs:
+        cell_text(c[r][1], l1, size=T4)
+        cell_text(c[r][2], v1, size=T4, align="left")
+        cell_text(c[r][3], l2, size=T4)
+        cell_text(c[r][4], v2, size=T4, align="left")
+    cell_text(c[5][1].merge(c[6][1]), "联系人姓名", size=T4)
+    cell_text(c[5][2].merge(c[6][2]), "{{ unit.contact_name }}", size=T4, align="left")
+    cell_text(c[5][3], "手机号码", size=T4)
+    cell_text(c[5][4], "{{ unit.contact_mobile }}", size=T4, align="left")
+    cell_text(c[6][3], "电子邮箱", size=T4)
+    cell_text(c[6][4], "{{ unit.contact_email }}", size=T4, align="left")
+    cell_text(c[7][0].merge(c[7][1]), "主要工作（支撑材料另附件）", size=T4)
+    cell_text(c[7][2].merge(c[7][4]), "{{ application.summary }}", size=T4, align="left", valign="top", line=18)
+    row_height(t.rows[7], 50)
+    cell_text(c[8][0].merge(c[8][1]), "打分结果", size=T4)
+    result = c[8][2].merge(c[8][4])
+    score = "{{ score.kind }}得分：{{ score.total }}分（基本分{{ score.base }}＋附加分{{ score.bonus }}）"
+    cell_text(result, score, size=T4, align="left", valign="top", line=20)
+    cell_para(result, "结论：{{ score.verdict_text }}", size=T4, align="left", line=20)
+    cell_para(result, "（盖章）", size=T4, align="right", line=30)
+    cell_para(result, "年　　月　　日", size=T4, align="right", line=24)
+    row_height(t.rows[8], 28)
+    save(doc, OUT / "申报表.docx")
+
+
+def main() -> None:
+    report()
+    rubric_sheet(evaluated=False)
+    rubric_sheet(evaluated=True)
+    application_form()
+    for path in sorted(OUT.glob("*.docx")):
+        print(f"{path.relative_to(OUT.parent)}  {path.stat().st_size} bytes")
+
+
+if __name__ == "__main__":
+    main()

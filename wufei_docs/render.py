@@ -1,0 +1,236 @@
+"""The .docx render engine: a template file + a plain view-model dict → the bytes of a .docx.
+
+Fast path: each template is read, pre-processed (`xmlprep`) and compiled once per process, cached
+under (path, sha256 of the file); a render only runs the compiled Jinja templates of the parts that
+have tags and writes the zip, reusing the compressed bytes of every other member. The plain path
+(`cache=False`) does all of that from scratch each time and must give the same bytes.
+
+Safety: every template runs in a Jinja sandbox; every value printed with `{{ }}` is escaped for
+XML and its line breaks become `<w:br/>` (tabs `<w:tab/>`), so input text is data, never markup
+and never template code. Undefined variables are errors, not silent blanks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import zipfile
+from dataclasses import dataclass
+from functools import cache
+from io import BytesIO
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import xmlprep
+from .docxzip import RENDERED_LEVEL, Member, write_zip
+from .errors import TemplateError
+
+if TYPE_CHECKING:
+    from jinja2 import Template
+    from jinja2.sandbox import SandboxedEnvironment
+    from markupsafe import Markup
+
+MAX_MEMBERS = 2000
+MAX_UNCOMPRESSED = 200 * 1024 * 1024
+BREAK = '</w:t><w:br/><w:t xml:space="preserve">'
+TAB = '</w:t><w:tab/><w:t xml:space="preserve">'
+# Characters XML 1.0 cannot hold; replaced so that a document always opens.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+@dataclass(frozen=True)
+class Part:
+    """An XML member with template tags, compiled."""
+
+    name: str
+    source: str  # the Jinja source (for error messages)
+    template: Template
+
+
+@dataclass(frozen=True)
+class CompiledDocx:
+    path: Path
+    digest: str
+    members: tuple[Member | Part, ...]  # in the template's own order
+
+
+_CACHE: dict[tuple[str, str], CompiledDocx] = {}
+
+
+def xml_text(value: Any) -> Markup:
+    """Jinja `finalize`: any value → escaped XML text with breaks and tabs as Word elements."""
+    from markupsafe import Markup
+
+    if value is None:
+        return Markup("")
+    if isinstance(value, Markup):
+        return value
+    text = _NOT_XML.sub("\ufffd", str(value)).replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = text.replace('"', "&quot;").replace("'", "&#39;")
+    return Markup(text.replace("\n", BREAK).replace("\t", TAB))
+
+
+@cache
+def environment() -> SandboxedEnvironment:
+    """One sandboxed, autoescaping environment for built-in and user templates alike."""
+    from jinja2 import StrictUndefined
+    from jinja2.sandbox import SandboxedEnvironment
+
+    return SandboxedEnvironment(
+        autoescape=True, finalize=xml_text, undefined=StrictUndefined, keep_trailing_newline=True
+    )
+
+
+def compile_docx(path: Path, *, cache: bool = True) -> CompiledDocx:
+    """Load and compile a template, from the cache when its bytes are unchanged."""
+    data = _read(path)
+    digest = hashlib.sha256(data).hexdigest()
+    key = (str(path.resolve()), digest)
+    if cache and key in _CACHE:
+        return _CACHE[key]
+    compiled = CompiledDocx(path, digest, tuple(_compile_members(path.name, data)))
+    if cache:
+        _CACHE[key] = compiled
+    return compiled
+
+
+def render_docx(path: Path, context: dict[str, Any], *, cache: bool = True) -> bytes:
+    """Render one template with a view-model dict; same inputs → same bytes, cached or not."""
+    compiled = compile_docx(path, cache=cache)
+    members = [m if isinstance(m, Member) else _render_part(path.name, m, context) for m in compiled.members]
+    return write_zip(members)
+
+
+def clear_cache() -> None:
+    _CACHE.clear()
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise TemplateError(f"找不到模板文件 {path}") from None
+    except OSError as e:
+        raise TemplateError(f"无法读取模板文件 {path}：{e.strerror}") from None
+
+
+def _compile_members(name: str, data: bytes) -> list[Member | Part]:
+    try:
+        archive = zipfile.ZipFile(BytesIO(data))
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError):
+        raise TemplateError(f"模板 {name} 不是有效的 Word 文档（.docx）") from None
+    if len(infos) > MAX_MEMBERS or sum(i.file_size for i in infos) > MAX_UNCOMPRESSED:
+        raise TemplateError(f"模板 {name} 过大")
+    if "word/document.xml" not in archive.namelist():
+        raise TemplateError(f"模板 {name} 缺少 word/document.xml，不是 Word 文档")
+    out: list[Member | Part] = []
+    for info in infos:
+        if info.is_dir():
+            continue
+        raw = archive.read(info)
+        if info.filename.endswith(".xml") and _mentions_tags(raw):
+            out.append(_compile_part(name, info.filename, raw))
+        else:
+            out.append(Member.of(info.filename, raw))
+    return out
+
+
+def _mentions_tags(raw: bytes) -> bool:
+    return (b"{" in raw) and xmlprep.has_tags(raw.decode("utf-8", errors="replace"))
+
+
+def _compile_part(name: str, part: str, raw: bytes) -> Part:
+    from jinja2 import TemplateSyntaxError
+
+    if b"<!DOCTYPE" in raw or b"<!ENTITY" in raw:
+        raise TemplateError(f"模板 {name} 的 {part} 含有 DOCTYPE/ENTITY 声明，不是 Word 保存的文档")
+    try:
+        source = xmlprep.to_jinja(xmlprep.canonical_xml(raw))
+    except Exception as e:  # lxml.etree.XMLSyntaxError and friends
+        raise TemplateError(f"模板 {name} 的 {part} 不是有效的 XML：{e}") from None
+    try:
+        template = environment().from_string(source)
+    except TemplateSyntaxError as e:
+        raise TemplateError(f"模板 {name} 语法错误：{_explain(e.message)}{quote_line(source, e.lineno)}") from None
+    return Part(part, source, template)
+
+
+_SYNTAX_HINTS = (
+    ("unexpected end of template", "标签不成对，缺少结束标签（如 {% endfor %}、{% endif %}）"),
+    ("Encountered unknown tag", "未知的标签或多余的结束标签"),
+    ("Expected an expression", "标签中缺少表达式"),
+    ("unexpected", "标签中有无法识别的字符"),
+)
+
+
+def _explain(message: str | None) -> str:
+    """A Chinese hint for Jinja's (English) syntax message, which is kept for reference."""
+    message = message or ""
+    hint = next((h for key, h in _SYNTAX_HINTS if key in message), "标签写法有误")
+    return f"{hint}（{message}）" if message else hint
+
+
+def quote_line(source: str, lineno: int | None) -> str:
+    """'（所在段落：“…”）' for the paragraph on a Jinja source line."""
+    if not lineno:
+        return ""
+    lines = source.split("\n")
+    if not 0 < lineno <= len(lines):
+        return ""
+    line = lines[lineno - 1]
+    text = xmlprep.paragraph_text(line).strip()
+    # {%p %}/{%tr %} tags lose their own paragraph/row and end up after the previous paragraph
+    loose = [t for t in re.findall(r"{%.*?%}", line) if t not in text]
+    if loose:
+        where = f"，位于段落“{_short(text)}”之后" if text else ""
+        return f"（标签“{_short(loose[-1])}”{where}）"
+    return f"（所在段落：“{_short(text)}”）" if text else ""
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _render_part(name: str, part: Part, context: dict[str, Any]) -> Member:
+    from jinja2 import TemplateError as JinjaError
+    from jinja2 import UndefinedError
+    from jinja2.exceptions import SecurityError
+
+    try:
+        xml = xmlprep.from_jinja_output(part.template.render(context))
+    except SecurityError as e:
+        raise TemplateError(f"模板 {name} 试图执行不允许的操作（{e}），已拒绝") from None
+    except UndefinedError as e:
+        raise TemplateError(f"模板 {name} 使用了不存在的变量：{_undefined(e.message)}") from None
+    except JinjaError as e:
+        raise TemplateError(f"模板 {name} 无法生成：{e.message}") from None
+    except (TypeError, ValueError, ArithmeticError, LookupError) as e:
+        raise TemplateError(f"模板 {name} 无法生成：{e}") from None
+    data = (xmlprep.XML_DECLARATION + xml).encode("utf-8")
+    _check_well_formed(name, part.name, data)
+    return Member.of(part.name, data, RENDERED_LEVEL)
+
+
+def _undefined(message: str | None) -> str:
+    """"'dict object' has no attribute 'x'" → "字段 “x”"; "'x' is undefined" → "“x”"."""
+    message = message or ""
+    m = re.search(r"has no attribute '([^']*)'", message) or re.fullmatch(r"'([^']*)' is undefined", message)
+    if m is None:
+        return message
+    return f"“{m.group(1)}”（可用 wufei templates check 查看所有问题）"
+
+
+def _check_well_formed(name: str, part: str, data: bytes) -> None:
+    """A document Word cannot open is never written (expat: fast; templates may not carry a DTD)."""
+    from xml.parsers import expat
+
+    parser = expat.ParserCreate()
+    try:
+        parser.Parse(data, True)
+    except expat.ExpatError as e:
+        raise TemplateError(
+            f"模板 {name} 生成的 {part} 不是有效的 XML（{expat.errors.messages[e.code]}，第 {e.lineno} 行）；"
+            "请检查 {%p %}、{%tr %} 等标签是否成对、是否放在同一段落或同一表格中"
+        ) from None

@@ -1,0 +1,112 @@
+"""Template XML → Jinja source: docxtpl's tag clean-up plus our `{% vmerge %}` cell tag.
+
+Word stores `{{ unit.name }}` as XML that may be cut into several runs; docxtpl's `patch_xml`
+joins such tags and turns `{%tr %}`/`{%p %}`/`{%tc %}`/`{%r %}` into loops over whole rows,
+paragraphs, cells and runs. On top of that, `{% vmerge EXPR %}` written in a table cell sets the
+cell's vertical merge from data (EXPR gives "restart", "continue" or ""), which is how 附件1 merges
+category cells over a variable number of rows. This runs once per template (results are cached).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n'
+
+# Children of <w:tcPr> that must come after <w:vMerge> (ECMA-376 order).
+_AFTER_VMERGE = (
+    "tcBorders|shd|noWrap|tcMar|textDirection|tcFitText|vAlign|hideMark|headers|cellIns|cellDel|cellMerge|tcPrChange"
+)
+_VMERGE_TAG = re.compile(r"{%-?\s*vmerge\s+((?:(?!%}).)+?)\s*-?%}", re.DOTALL)
+_TC = re.compile(r"<w:tc[ >](?:(?!<w:tc[ >]).)*?</w:tc>", re.DOTALL)
+_PARAGRAPH = re.compile(r"<w:p[ >](?:(?!<w:p[ >]).)*?</w:p>", re.DOTALL)
+_TAG_START = re.compile(r"{[{%#]")
+
+
+def canonical_xml(data: bytes) -> str:
+    """Parse and re-serialise a part without pretty printing (docxtpl's regexes need that)."""
+    from lxml import etree  # type: ignore[import-untyped]
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=False)
+    root = etree.fromstring(data, parser)
+    return str(etree.tostring(root, encoding="unicode"))
+
+
+def has_tags(xml_text: str) -> bool:
+    """True if a part mentions any Jinja delimiter (possibly split by XML tags)."""
+    return _TAG_START.search(_strip_xml(xml_text)) is not None
+
+
+def to_jinja(xml_text: str) -> str:
+    """The Jinja source for one XML part; `\\n` precedes each paragraph so errors have useful line numbers."""
+    from docxtpl import DocxTemplate  # type: ignore[import-untyped]
+
+    src = DocxTemplate.patch_xml(_PATCHER, xml_text)
+    src = _TC.sub(_vmerge_cell, src)
+    return re.sub(r"<w:p([ >])", r"\n<w:p\1", src)
+
+
+def from_jinja_output(rendered: str) -> str:
+    """Undo the line-number newlines added by `to_jinja`."""
+    return rendered.replace("\n<w:p>", "<w:p>").replace("\n<w:p ", "<w:p ")
+
+
+class _Patcher:
+    """patch_xml never touches `self`; this stands in for a DocxTemplate instance."""
+
+
+_PATCHER = _Patcher()
+
+
+def _vmerge_cell(m: re.Match[str]) -> str:
+    cell = m.group(0)
+    tag = _VMERGE_TAG.search(cell)
+    if tag is None:
+        return cell
+    expr = tag.group(1)
+    cell = _VMERGE_TAG.sub("", cell)
+    vmerge = (
+        f"{{% set _vm = ({expr}) %}}"
+        '{% if _vm == "restart" %}<w:vMerge w:val="restart"/>{% elif _vm == "continue" %}<w:vMerge/>{% endif %}'
+    )
+    cell = re.sub(r"<w:vMerge[^>]*/>", "", cell)
+    if "<w:tcPr>" not in cell and "<w:tcPr " not in cell:
+        return re.sub(r"^(<w:tc[^>]*>)", r"\1<w:tcPr>" + vmerge.replace("\\", "\\\\") + "</w:tcPr>", cell)
+    after = re.search(rf"<w:(?:{_AFTER_VMERGE})[ />]|</w:tcPr>", cell)
+    assert after is not None
+    return cell[: after.start()] + vmerge + cell[after.start() :]
+
+
+def _strip_xml(xml_text: str) -> str:
+    return re.sub(r"<[^>]*>", "", xml_text)
+
+
+@dataclass(frozen=True)
+class SplitTag:
+    """A Jinja tag whose characters are spread over several runs (fragile when edited in Word)."""
+
+    tag: str
+    paragraph: str
+
+
+def split_tags(xml_text: str) -> list[SplitTag]:
+    """Tags that Word cut into several `<w:r>` runs, with the paragraph's text for the report."""
+    out: list[SplitTag] = []
+    for m in _PARAGRAPH.finditer(xml_text):
+        para = m.group(0)
+        texts = re.findall(r"<w:t(?: [^>]*)?>([^<]*)</w:t>", para)
+        joined = "".join(texts)
+        for tag in re.finditer(r"{%.*?%}|{{.*?}}|{#.*?#}", joined, re.DOTALL):
+            if not any(tag.group(0) in t for t in texts):
+                out.append(SplitTag(_unescape(tag.group(0)), _unescape(paragraph_text(para))))
+    return out
+
+
+def paragraph_text(xml_fragment: str) -> str:
+    """The visible text of an XML fragment (runs joined), for error messages."""
+    return "".join(re.findall(r"<w:t(?: [^>]*)?>([^<]*)</w:t>", xml_fragment))
+
+
+def _unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&amp;", "&")
