@@ -390,11 +390,90 @@ def application_form() -> None:
     save(doc, OUT / "申报表.docx")
 
 
+# --- county: 推荐名单 and 推荐函 ------------------------------------------------------------
+
+
+def _landscape(section) -> None:
+    from docx.enum.section import WD_ORIENT
+    from docx.shared import Mm
+
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = Mm(297), Mm(210)
+    section.top_margin, section.bottom_margin = Mm(28), Mm(26)
+    section.left_margin, section.right_margin = Mm(37), Mm(35)
+
+
+LIST_COLUMNS = [
+    ("序号", 9, "e.no"),
+    ("单位名称", 48, "e.name"),
+    ("统一社会信用代码", 44, "e.uscc"),
+    ("所在县区", 16, "e.county"),
+    ("自评分", 13, "e.self_total"),
+    ("核定分", 13, "e.evaluated_total"),
+    ("结论", 13, "e.verdict"),
+    ("验收日期", 24, "e.evaluated"),
+]
+
+
+def _entry_table(doc, loop: str, last: tuple[str, float, str]) -> None:
+    columns = [*LIST_COLUMNS, last]
+    t = table(doc, [w for _, w, _ in columns], 4, margin=1)
+    header_row(t, [label for label, _, _ in columns], size=9)
+    loop_row(t, 1, "{%tr for e in " + loop + " %}")
+    cant_split(t.rows[2])
+    for cell, (_, _, expr) in zip(t.rows[2].cells, columns, strict=True):
+        cell_text(cell, v(expr), size=9, align="left" if expr in ("e.name", "e.opinion", "e.reason") else "center")
+    loop_row(t, 3, "{%tr endfor %}")
+
+
+def recommendation_list() -> None:
+    doc = new_document("“无废工厂”推荐名单")
+    _landscape(doc.sections[0])
+    page_numbers(doc.sections[0])
+    doc_title(doc, "{{ doc.county }}“无废工厂”推荐名单", after=4)
+    para(doc, "{{ doc.subtitle }}", font=H2, size=14, align="center", line=24, after=8)
+    _entry_table(doc, "recommended", ("意见", 45, "e.opinion"))
+    tag(doc, "{%p if not recommended %}")
+    para(doc, "（本次无推荐单位）", size=T4, align="center", line=24)
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p if others %}")
+    para(doc, "未推荐单位", font=H1, size=14, align="left", line=28, before=12, keep_next=True)
+    _entry_table(doc, "others", ("未推荐原因", 45, "e.reason"))
+    tag(doc, "{%p endif %}")
+    para(doc, "评估单位：{{ doc.evaluators }}", size=14, align="left", line=24, before=18)
+    para(doc, "{{ doc.issuer }}（盖章）　　　　{{ doc.date_text }}", size=14, align="right", line=24, before=18)
+    save(doc, OUT / "推荐名单.docx")
+
+
+def recommendation_letter() -> None:
+    doc = new_document("推荐函")
+    page_numbers(doc.sections[0])
+    doc_title(doc, "关于推荐{{ doc.county }}“无废工厂”创建单位的函", before=12, after=24)
+    para(doc, "{{ doc.recipient }}：", align="left")
+    body(doc, "{{ doc.opening }}")
+    tag(doc, "{%p for e in recommended %}")
+    body(doc, "{{ e.no }}. {{ e.name }}（统一社会信用代码：{{ e.uscc }}），核定分 {{ e.evaluated_total }} 分；")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p if doc.others_sentence %}")
+    body(doc, "{{ doc.others_sentence }}")
+    tag(doc, "{%p endif %}")
+    body(doc, "相关申报材料电子版随函报送，请予审核。")
+    body(doc, "联系人：　　　　　　　　联系电话：")
+    para(doc, "附件：1. {{ doc.county }}“无废工厂”推荐名单", align="left", left=0, before=16)
+    para(doc, "2. 推荐企业申报材料（电子版）", align="left", left=16)
+    para(doc, "{{ doc.issuer }}", align="right", before=48)
+    para(doc, "（盖章）", align="right")
+    para(doc, "{{ doc.date_text }}", align="right")
+    save(doc, OUT / "推荐函.docx")
+
+
 def main() -> None:
     report()
     rubric_sheet(evaluated=False)
     rubric_sheet(evaluated=True)
     application_form()
+    recommendation_list()
+    recommendation_letter()
     for path in sorted(OUT.glob("*.docx")):
         print(f"{path.relative_to(OUT.parent)}  {path.stat().st_size} bytes")
 

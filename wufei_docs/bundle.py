@@ -143,8 +143,8 @@ def bundle(
         entries = [a.entry for a in assessed]
         warnings = _check_duplicates(assessed) + _evaluation_warnings(evaluation, assessed)
         _assign_folders(assessed)
-        todo = [a for a in assessed if a.entry.error is None and not _is_current(out, a, templates)]
-        rendered = _map(pool, _render, [(a, templates) for a in todo], "生成申报材料", notify)
+        todo = [a for a in assessed if a.entry.error is None and not _is_current(out, a, templates, pdf)]
+        rendered = _map(pool, _render, [(a, templates, pdf) for a in todo], "生成申报材料", notify)
     packages = dict(zip((a.entry.source for a in todo), rendered, strict=True))
     if pdf and packages:
         notify("转换 PDF", 0, 1)
@@ -241,36 +241,49 @@ def _first_line(error: WufeiError) -> str:
 # --- rendering (runs in a worker process) ---------------------------------------------------
 
 
-def _fingerprint(a: Assessed, templates: Path | None) -> str:
+def _evaluation_json(a: Assessed) -> Any:
+    return a.evaluation.model_dump(mode="json") if a.evaluation is not None else None
+
+
+def _is_current(out: Path, a: Assessed, templates: Path | None, pdf: bool) -> bool:
+    """Compute the fingerprint before rendering; an unchanged enterprise is not rendered at all."""
     from .build import fingerprint
-
-    return fingerprint(a.source_bytes, a.checked.rubric.id, evaluation=a.evaluation, templates=templates)
-
-
-def _is_current(out: Path, a: Assessed, templates: Path | None) -> bool:
     from .package import package_is_current
 
-    a.fingerprint = _fingerprint(a, templates)
+    a.fingerprint = fingerprint(
+        a.source_bytes,
+        a.checked.rubric.id,
+        templates=templates,
+        evaluation=_evaluation_json(a),
+        pdf=pdf,
+        evaluated=a.evaluation is not None,
+    )
     assert a.entry.folder is not None
     return package_is_current(out / a.entry.folder, a.fingerprint)
 
 
-def _render(a: Assessed, templates: Path | None) -> Any:
-    from dataclasses import replace
-
+def _render(a: Assessed, templates: Path | None, pdf: bool) -> Any:
+    """Render one package in memory; 附件1 shows 自评分 beside 核定分 when the county evaluated it."""
     from .build import build_package
 
-    pkg = build_package(
-        a.checked, a.result, source_bytes=a.source_bytes, templates=templates, self_result=a.self_result
+    return build_package(
+        a.checked,
+        a.result,
+        source_bytes=a.source_bytes,
+        templates=templates,
+        self_result=a.self_result if a.evaluation is not None else None,
+        evaluation=_evaluation_json(a),
+        pdf=pdf,
+        defer_pdf=True,
     )
-    # The bundle's fingerprint also covers the county's evaluation of this enterprise.
-    return replace(pkg, fingerprint=a.fingerprint)
 
 
 def _with_pdfs(packages: dict[str, Any]) -> dict[str, Any]:
-    from .build import add_pdfs
+    """All documents of all changed packages go through ONE LibreOffice process."""
+    from .build import attach_pdfs
 
-    return add_pdfs(packages)
+    names = list(packages)
+    return dict(zip(names, attach_pdfs([packages[n] for n in names]), strict=True))
 
 
 def _write_packages(out: Path, assessed: list[Assessed], packages: dict[str, Any]) -> None:

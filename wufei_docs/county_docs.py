@@ -106,9 +106,93 @@ def issuer_name(evaluation: Evaluation) -> str:
     return f"{evaluation.county}工业和信息化局"
 
 
-def write_county_documents(report: BundleReport, evaluation: Evaluation, *, templates: Path | None = None) -> None:
-    write_list_xlsx(report, report.out / LIST_XLSX)
-    from .county_render import write_letter_docx, write_list_docx
+def county_view(report: BundleReport, evaluation: Evaluation) -> dict[str, Any]:
+    """The view model of 推荐名单.docx and 推荐函.docx: every sentence and number decided here."""
+    from .bundle import bundle_date
+    from .numfmt import cn_date
 
-    write_list_docx(report, evaluation, report.out / LIST_DOCX, templates=templates)
-    write_letter_docx(report, evaluation, report.out / LETTER_DOCX, templates=templates)
+    recommended = [_entry_view(i, e) for i, e in enumerate(report.recommended, 1)]
+    others = [_entry_view(i, e) for i, e in enumerate(report.not_recommended, 1)]
+    date = bundle_date(evaluation)
+    partners = [n for n in evaluation.evaluators if n != issuer_name(evaluation)]
+    total = len(report.entries)
+    with_ = f"会同{'、'.join(partners)}，" if partners else ""
+    opening = (
+        f"根据《赣州市“无废工厂”创建实施方案》要求，我局{with_}对照《赣州市“无废工厂”评价指标》，"
+        f"对辖区内申报的 {total} 家企业进行了验收评估。"
+    )
+    if recommended:
+        opening += f"经评估，{len(recommended)} 家企业硬性指标全部满足、核定分不低于 90 分，达到创建要求，现推荐如下："
+    else:
+        opening += "经评估，本次暂无企业达到创建要求。"
+    others_sentence = (
+        f"另有 {len(others)} 家企业未达到要求或材料不全，暂不推荐（原因见推荐名单）。" if others and recommended else ""
+    )
+    return {
+        "doc": {
+            "county": evaluation.county,
+            "issuer": issuer_name(evaluation),
+            "recipient": "赣州市工业和信息化局",
+            "evaluators": "、".join(evaluation.evaluators) or issuer_name(evaluation),
+            "date_text": cn_date(date) if date else "　　　　年　　月　　日",
+            "subtitle": f"（共受理 {total} 家，推荐 {len(recommended)} 家）",
+            "opening": opening,
+            "others_sentence": others_sentence,
+        },
+        "recommended": recommended,
+        "others": others,
+    }
+
+
+def _entry_view(no: int, e: Entry) -> dict[str, Any]:
+    return {
+        "no": no,
+        "name": e.name or f"（文件 {e.source}）",
+        "uscc": e.uscc or "—",
+        "county": e.county or "—",
+        "self_total": _fmt(e.self_total),
+        "evaluated_total": _fmt(e.evaluated_total),
+        "verdict": "推荐" if e.recommended else (e.verdict or "—"),
+        "evaluated": e.evaluated or "—",
+        "opinion": e.opinion or "",
+        "reason": e.reason or "",
+    }
+
+
+def _fmt(value: float | None) -> str:
+    return "—" if value is None else f"{value:g}"
+
+
+def write_county_documents(report: BundleReport, evaluation: Evaluation, *, templates: Path | None = None) -> None:
+    """推荐名单.xlsx/.docx and 推荐函.docx, each written atomically."""
+    from .fsutil import atomic_write_bytes
+    from .render import render_docx
+    from .templates_admin import COUNTY_LETTER, COUNTY_LIST, template_path
+
+    write_list_xlsx(report, report.out / LIST_XLSX)
+    context = county_view(report, evaluation)
+    atomic_write_bytes(report.out / LIST_DOCX, render_docx(template_path(COUNTY_LIST, templates), context))
+    atomic_write_bytes(report.out / LETTER_DOCX, render_docx(template_path(COUNTY_LETTER, templates), context))
+
+
+def sample_county_context() -> dict[str, Any]:
+    """A small county context (one recommended, one not) for `wufei templates check`."""
+    from pathlib import Path
+
+    from .bundle import BundleReport, Entry
+
+    entries = [
+        Entry("a.yaml", "91360702MA35L0AB16", "赣州示例材料有限公司", "章贡区", 100, "达标", 98, "达标", True, None,
+              "2025-03-01", "2025-03-12", "同意推荐"),
+        Entry("b.yaml", "91360703MA38K2XP3H", "赣州示例制造有限公司", "章贡区", 92, "达标", 86.5, "未达标", False,
+              "核定分 86.5 低于 90 分", "2025-03-01", "2025-03-12", "核减 A4.1"),
+    ]  # fmt: skip
+    evaluation = Evaluation.model_validate(
+        {
+            "format": "wufei/evaluation-1",
+            "county": "章贡区",
+            "evaluators": ["章贡区工信局", "章贡区生态环境局"],
+            "enterprises": {"91360702MA35L0AB16": {"evaluated": "2025-03-12"}},
+        }  # fmt: skip
+    )
+    return county_view(BundleReport(Path("."), None, "章贡区", "ganzhou-2023", entries, []), evaluation)

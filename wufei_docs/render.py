@@ -214,7 +214,7 @@ def _render_part(name: str, part: Part, context: dict[str, Any]) -> Member:
 
 
 def _undefined(message: str | None) -> str:
-    """"'dict object' has no attribute 'x'" → "字段 “x”"; "'x' is undefined" → "“x”"."""
+    """ "'dict object' has no attribute 'x'" → "字段 “x”"; "'x' is undefined" → "“x”"."""
     message = message or ""
     m = re.search(r"has no attribute '([^']*)'", message) or re.fullmatch(r"'([^']*)' is undefined", message)
     if m is None:

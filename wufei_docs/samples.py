@@ -12,7 +12,7 @@ from typing import Any
 
 from .rubric import load_rubric
 
-_PREFIX = ("赣州", "章贡", "南康", "赣县", "瑞金", "龙南", "信丰", "大余", "于都", "兴国")
+_PREFIX = ("华鑫", "金岭", "章江", "贡江", "虔城", "宋城", "赣南", "客家", "钨都", "红都")
 _TRADE = (
     ("稀土新材料", "C3240", "有色金属合金制造", "钕铁硼永磁材料"),
     ("家具制造", "C2110", "木质家具制造", "实木家具"),
@@ -45,7 +45,7 @@ def sample_enterprise(i: int, *, county: str | None = None, seed: int = 0) -> di
     rnd = random.Random(seed * 1_000_003 + i)
     trade, code, industry, product = _TRADE[i % len(_TRADE)]
     county = county or rubric.counties[i % len(rubric.counties)]
-    name = f"{_PREFIX[i % len(_PREFIX)]}市某某{trade}有限公司第{i + 1}厂"
+    name = f"赣州{_PREFIX[i % len(_PREFIX)]}{trade}有限公司（{i + 1}号厂区）"
     output = rnd.randint(3000, 90000)
     general, hazardous = rnd.randint(300, 8000), rnd.randint(5, 300)
     streams = _streams(rnd, general, hazardous)

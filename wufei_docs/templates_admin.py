@@ -20,7 +20,11 @@ REPORT = "申报书.docx"
 SHEET = "附件1-评价指标自评表.docx"
 SHEET_EVALUATED = "附件1-评价指标自评表-核定.docx"
 FORM = "申报表.docx"
-TEMPLATE_NAMES = (REPORT, SHEET, SHEET_EVALUATED, FORM)
+TEMPLATE_NAMES = (REPORT, SHEET, SHEET_EVALUATED, FORM)  # an enterprise package; all in its fingerprint
+COUNTY_LIST = "推荐名单.docx"
+COUNTY_LETTER = "推荐函.docx"
+COUNTY_TEMPLATE_NAMES = (COUNTY_LIST, COUNTY_LETTER)  # the county bundle's own documents
+ALL_TEMPLATE_NAMES = (*TEMPLATE_NAMES, *COUNTY_TEMPLATE_NAMES)
 # output file name → template name (FORMAT.md §4); the county variant of 附件1 replaces SHEET
 OUTPUTS = {REPORT: REPORT, "附件1-评价指标自评表.docx": SHEET, "附件2-评估申报表.docx": FORM}
 
@@ -60,13 +64,13 @@ def templates_for(*, evaluated: bool, templates: Path | None = None) -> dict[str
 def export_templates(folder: Path, *, force: bool = False) -> list[Path]:
     """Copy the built-in templates into `folder` for local editing; never overwrite unless forced."""
     source = builtin_dir()
-    targets = [folder / name for name in TEMPLATE_NAMES]
+    targets = [folder / name for name in ALL_TEMPLATE_NAMES]
     existing = [t for t in targets if t.exists()]
     if existing and not force:
         names = "、".join(t.name for t in existing)
         raise OutputError(f"{folder} 中已有 {names}；如需覆盖请加 --force")
     folder.mkdir(parents=True, exist_ok=True)
-    for name, target in zip(TEMPLATE_NAMES, targets, strict=True):
+    for name, target in zip(ALL_TEMPLATE_NAMES, targets, strict=True):
         shutil.copyfile(source / name, target)
     return targets
 
@@ -101,7 +105,7 @@ def check_templates(folder: Path) -> CheckReport:
     if not folder.is_dir():
         raise TemplateError(f"模板文件夹 {folder} 不存在")
     report = CheckReport(folder)
-    for name in TEMPLATE_NAMES:
+    for name in ALL_TEMPLATE_NAMES:
         path = folder / name
         if not path.is_file():
             report.missing.append(name)
@@ -122,7 +126,7 @@ def check_template(path: Path) -> list[Finding]:
     except TemplateError as e:
         return [*findings, Finding(name, "错误", str(e))]
     parts = [m for m in compiled.members if isinstance(m, render.Part)]
-    unknown = [Finding(name, "错误", msg) for part in parts for msg in _unknown_names(part)]
+    unknown = [Finding(name, "错误", msg) for part in parts for msg in _unknown_names(part, name)]
     if unknown:  # a sample render would only repeat the first of them
         return [*findings, *_dedupe(unknown)]
     return [*findings, *(Finding(name, "错误", msg) for msg in _render_sample(path))]
@@ -151,21 +155,20 @@ def _split_tags(path: Path) -> list[Any]:
     return out
 
 
-def _unknown_names(part: Any) -> list[str]:
+def _unknown_names(part: Any, template: str) -> list[str]:
     """Top-level names and first-level fields that the view model does not have."""
     from jinja2 import meta, nodes
 
     from . import render
-    from .view import CONTEXT_NAMES
 
     env = render.environment()
     ast = env.parse(part.source)
-    known = set(CONTEXT_NAMES)
+    sample = _sample_context(template)
+    known = set(sample)
     out = [
-        f"未知的变量 “{n}”{_where(part.source, n)}（可用：{'、'.join(CONTEXT_NAMES)}）"
+        f"未知的变量 “{n}”{_where(part.source, n)}（可用：{'、'.join(sample)}）"
         for n in sorted(meta.find_undeclared_variables(ast) - known)
     ]
-    sample = _sample_context()
     for node in ast.find_all(nodes.Getattr):
         if isinstance(node.node, nodes.Name) and node.node.name in known and node.node.ctx == "load":
             value = sample[node.node.name]
@@ -192,13 +195,18 @@ def _render_sample(path: Path) -> list[str]:
     from . import render
 
     try:
-        render.render_docx(path, _sample_context(), cache=False)
+        render.render_docx(path, _sample_context(path.name), cache=False)
     except TemplateError as e:
         return [str(e)]
     return []
 
 
-def _sample_context() -> dict[str, Any]:
+def _sample_context(template: str) -> dict[str, Any]:
+    """Sample data shaped like what the template gets: a county bundle's or an enterprise's."""
+    if template in COUNTY_TEMPLATE_NAMES:
+        from .county_docs import sample_county_context
+
+        return sample_county_context()
     from .sample import sample_context
 
     return sample_context()

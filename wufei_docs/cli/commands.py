@@ -2,4 +2,4 @@
 
 from __future__ import annotations
 
-from . import city, documents, revisions, workbook  # noqa: F401  (county: bundle lands with the documents)
+from . import city, county, documents, revisions, workbook  # noqa: F401

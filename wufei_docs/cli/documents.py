@@ -31,9 +31,10 @@ def build_cmd(
         from ..build import build
 
         report = build(file, output, pdf=pdf, templates=templates)
-        out(f"已生成 {report.folder}：")
-        for name in report.written:
-            out(f"  {name}")
+        if report.written and not report.unchanged:
+            out(f"已生成 {report.folder}：")
+            for name in report.written:
+                out(f"  {name}")
         for message in report.messages:
             out(message)
 
