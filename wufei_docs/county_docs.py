@@ -193,6 +193,6 @@ def sample_county_context() -> dict[str, Any]:
             "county": "章贡区",
             "evaluators": ["章贡区工信局", "章贡区生态环境局"],
             "enterprises": {"91360702MA35L0AB16": {"evaluated": "2025-03-12"}},
-        }  # fmt: skip
+        }
     )
     return county_view(BundleReport(Path("."), None, "章贡区", "ganzhou-2023", entries, []), evaluation)
