@@ -44,12 +44,18 @@ def _hidden(path: Path, folder: Path) -> bool:
 
 
 def pin_zip_times(path: Path) -> None:
-    """Rewrite a zip (e.g. an .xlsx saved by openpyxl) with fixed member times, so that the same content
-    gives the same bytes."""
+    """Rewrite a zip (e.g. an .xlsx saved by openpyxl) with fixed member times and a fixed
+    `dcterms:modified` (openpyxl stamps the wall clock there), so the same content gives the same bytes."""
     import io
+    import re
 
     with zipfile.ZipFile(path) as src:
         members = [(info, src.read(info)) for info in src.infolist()]
+    stamp = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
+    members = [
+        (info, stamp.sub(rb"\g<1>2000-01-01T00:00:00Z\g<2>", data) if info.filename == "docProps/core.xml" else data)
+        for info, data in members
+    ]
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as dst:
         for info, data in members:
