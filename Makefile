@@ -1,5 +1,6 @@
 # Two commands set everything up on a fresh machine:
-#   make demo   creates .venv, installs, validates, scores and builds the bundled examples into outputs/
+#   make demo   creates .venv, installs, validates, scores and builds the bundled examples into outputs/,
+#               then the county bundle of inputs/ with inputs/county/章贡区-evaluation.yaml
 #   make test   creates .venv if needed, installs dev dependencies and runs the test suite
 PYTHON ?= python3
 VENV := .venv
@@ -20,7 +21,8 @@ demo: $(STAMP)
 	$(BIN)/wufei score inputs/南康家具制造.yaml
 	$(BIN)/wufei build inputs/赣州稀土新材料.yaml -o outputs/赣州稀土新材料 $$(command -v soffice >/dev/null 2>&1 && echo --pdf)
 	$(BIN)/wufei build inputs/南康家具制造.yaml -o outputs/南康家具制造 $$(command -v soffice >/dev/null 2>&1 && echo --pdf)
-	@echo "演示完成。"
+	$(BIN)/wufei bundle inputs --evaluation inputs/county/章贡区-evaluation.yaml -o outputs/章贡区推荐材料
+	@echo "演示完成：申报材料在 outputs/ 下，县级推荐材料在 outputs/章贡区推荐材料/（及 .zip）。"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
