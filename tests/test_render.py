@@ -11,7 +11,7 @@ import pytest
 from tests.docx_helpers import patch_docx
 from wufei_docs import render, xmlprep
 from wufei_docs.errors import TemplateError
-from wufei_docs.sample import sample_context
+from wufei_docs.samples import sample_context
 from wufei_docs.templates_admin import FORM, REPORT, SHEET, builtin_dir
 
 

@@ -1,12 +1,15 @@
 """Deterministic sample enterprises and evaluations (for benchmarks, demos and tests).
 
 `sample_enterprise(i)` varies names, counties, roles, waste data and scores from a seed, and always
-produces a valid file; the verdict mix (达标 / 未达标 / 否决) follows from the numbers.
+produces a valid file with every optional field filled; the verdict mix (达标 / 未达标 / 否决) follows from
+the numbers. `sample_context()` is the view model of sample 0, for `wufei templates check`.
 """
 
 from __future__ import annotations
 
+import copy
 import random
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +52,10 @@ def sample_enterprise(i: int, *, county: str | None = None, seed: int = 0) -> di
     output = rnd.randint(3000, 90000)
     general, hazardous = rnd.randint(300, 8000), rnd.randint(5, 300)
     streams = _streams(rnd, general, hazardous)
-    items = {it.id: {"score": _claim(rnd, it.max), "note": f"{it.title}：已落实。"} for it in rubric.items}
+    items = {
+        it.id: {"score": _claim(rnd, it.max), "note": f"{it.title}：已落实。", "evidence": ["E01"]}
+        for it in rubric.items
+    }
     return {
         "format": "wufei/enterprise-1",
         "rubric": rubric.id,
@@ -65,7 +71,10 @@ def sample_enterprise(i: int, *, county: str | None = None, seed: int = 0) -> di
             "roles": ["producer"],
             "soil_key_unit": i % 3 == 0,
             "industry": {"code": code, "name": industry},
+            "legal_rep": "张某某",
             "ownership": "民营",
+            "founded": f"{2000 + i % 20}-05-20",
+            "postcode": "341000",
             "products": product,
             "profile": f"公司主要生产{product}。\n通过 ISO 14001 环境管理体系认证。",
         },
@@ -74,7 +83,7 @@ def sample_enterprise(i: int, *, county: str | None = None, seed: int = 0) -> di
             "date": "2025-03-01",
             "summary": "一是健全组织。\n二是源头减量。\n三是规范管理。",
         },
-        "compliance": {"H1": {"met": True}, "H2": {"met": i % 17 != 5}},
+        "compliance": {"H1": {"met": True, "note": "近三年无重大事故"}, "H2": {"met": i % 17 != 5}},
         "waste": {
             "years": {
                 2023: {"output_value": output, "general_t": general, "hazardous_t": hazardous},
@@ -150,3 +159,20 @@ def write_samples(folder: Path, n: int, *, county: str = "章贡区", seed: int 
     with evaluation.open("w", encoding="utf-8") as f:
         yaml.dump(sample_evaluation(enterprises, county, seed=seed), f)
     return paths, evaluation
+
+
+@cache
+def _context() -> dict[str, Any]:
+    from .model import Enterprise
+    from .scoring import score
+    from .view import view_model
+
+    enterprise = Enterprise.model_validate(sample_enterprise(0))
+    rubric = load_rubric(enterprise.rubric)
+    result = score(enterprise, rubric)
+    return view_model(enterprise, result, rubric, self_result=result)
+
+
+def sample_context() -> dict[str, Any]:
+    """A fresh copy of a complete view model (templates cannot mutate the cached one)."""
+    return copy.deepcopy(_context())

@@ -207,7 +207,7 @@ def _sample_context(template: str) -> dict[str, Any]:
         from .county_docs import sample_county_context
 
         return sample_county_context()
-    from .sample import sample_context
+    from .samples import sample_context
 
     return sample_context()
 
