@@ -139,7 +139,9 @@ def streams(draw: st.DrawFn) -> dict[str, Any]:
         "kind": kind,
         "generated_t": (sum(grams.values()) + draw(st.integers(0, 10**9))) / 1000,
         **{k: v / 1000 for k, v in grams.items()},
-        "code": draw(optional(st.sampled_from(["900-249-08", "900-041-49", "772-006-49"]))) if kind == "hazardous" else None,
+        "code": draw(optional(st.sampled_from(["900-249-08", "900-041-49", "772-006-49"])))
+        if kind == "hazardous"
+        else None,
         "node": draw(optional(one_line)),
         "destination": draw(optional(one_line)),
         "method": draw(optional(one_line)),
@@ -178,7 +180,10 @@ def enterprises(draw: st.DrawFn) -> dict[str, Any]:
         "county": draw(st.sampled_from(RUBRIC.counties)),
         "area_m2": draw(positive),
         "staff": draw(st.integers(1, 10**6)),
-        "head": {"name": draw(one_line), "phone": draw(st.sampled_from(["0797-8888888", "13907970000", "07978888888"]))},
+        "head": {
+            "name": draw(one_line),
+            "phone": draw(st.sampled_from(["0797-8888888", "13907970000", "07978888888"])),
+        },
         "contact": {
             "name": draw(one_line),
             "mobile": draw(st.sampled_from(["13907970000", "18979712345"])),
@@ -194,14 +199,22 @@ def enterprises(draw: st.DrawFn) -> dict[str, Any]:
         "products": draw(optional(one_line)),
         "profile": draw(optional(multi_line)),
     }
-    years = draw(st.dictionaries(st.integers(2015, 2025), st.fixed_dictionaries(
-        {"output_value": positive, "general_t": tonnes, "hazardous_t": tonnes}), max_size=3))
+    years = draw(
+        st.dictionaries(
+            st.integers(2015, 2025),
+            st.fixed_dictionaries({"output_value": positive, "general_t": tonnes, "hazardous_t": tonnes}),
+            max_size=3,
+        )
+    )
     total = draw(st.integers(0, 500))
     return {
         "format": "wufei/enterprise-1",
         "rubric": "ganzhou-2023",
         "unit": {k: v for k, v in unit.items() if v is not None},
-        "application": {"date": draw(st.dates(dt.date(2023, 6, 16), dt.date(2025, 6, 30))), "summary": draw(multi_line)},
+        "application": {
+            "date": draw(st.dates(dt.date(2023, 6, 16), dt.date(2025, 6, 30))),
+            "summary": draw(multi_line),
+        },
         "compliance": compliance,
         "waste": {
             "years": years,

@@ -176,7 +176,9 @@ def fill_like_a_user(path: Path, data: dict[str, Any]) -> None:
             years.cell(row, col_of(years, header)).value = values[key]
     streams = wb["固废台账"]
     for row, stream in enumerate(data["waste"]["streams"], start=2):
-        streams.cell(row, col_of(streams, "类别")).value = "危险废物" if stream["kind"] == "hazardous" else "一般工业固体废物"
+        streams.cell(row, col_of(streams, "类别")).value = (
+            "危险废物" if stream["kind"] == "hazardous" else "一般工业固体废物"
+        )
         for header, key in STREAM_HEADERS.items():
             streams.cell(row, col_of(streams, header)).value = stream.get(key)
     items = wb["自评"]

@@ -24,7 +24,15 @@ def resave(files: list[Path], out: Path) -> dict[str, Path]:
     """Open and save each file in LibreOffice Calc (headless, private profile); name → new file."""
     out.mkdir()
     profile = (out.parent / "lo-profile").as_uri()
-    command = ["soffice", f"-env:UserInstallation={profile}", "--headless", "--convert-to", "xlsx", "--outdir", str(out)]
+    command = [
+        "soffice",
+        f"-env:UserInstallation={profile}",
+        "--headless",
+        "--convert-to",
+        "xlsx",
+        "--outdir",
+        str(out),
+    ]
     subprocess.run([*command, *map(str, files)], capture_output=True, timeout=300, check=False)
     return {f.name: out / f.name for f in files if (out / f.name).exists()}
 

@@ -207,7 +207,10 @@ def test_empty_cells_are_not_filled_in(tmp_path) -> None:
 
 def test_not_applicable_reason(tmp_path) -> None:
     path = example_workbook(tmp_path)
-    edit(path, lambda wb: (set_cell(wb, "自评", "A2.2", "自评分", None), set_cell(wb, "自评", "A2.2", "不适用理由", "无")))
+    edit(
+        path,
+        lambda wb: (set_cell(wb, "自评", "A2.2", "自评分", None), set_cell(wb, "自评", "A2.2", "不适用理由", "无")),
+    )
     assert check(path).enterprise.items["A2.2"].na == "无"
 
 
@@ -351,7 +354,11 @@ def test_formula_without_a_saved_result_is_refused(cli, tmp_path) -> None:
 def test_error_value_is_refused(tmp_path) -> None:
     path = example_workbook(tmp_path)
     member = sheet_member(path, "自评")
-    rewrite_member(path, member, lambda xml: re.sub(rb'<c r="D17"[^>]*><v>10</v></c>', rb'<c r="D17" t="e"><v>#DIV/0!</v></c>', xml))
+    rewrite_member(
+        path,
+        member,
+        lambda xml: re.sub(rb'<c r="D17"[^>]*><v>10</v></c>', rb'<c r="D17" t="e"><v>#DIV/0!</v></c>', xml),
+    )
     (found,) = problems(path)
     assert found == "自评!D17: 单元格为错误值 #DIV/0!，请改为有效内容（items.A4.1.score）"
 

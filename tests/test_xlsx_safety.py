@@ -151,3 +151,17 @@ def test_cli_refusal_has_no_traceback(cli, tmp_path) -> None:
     path.write_text("not a workbook", encoding="utf-8")
     r = cli("score", path)
     assert r.exit_code == 1 and "不是有效的 .xlsx 文件" in r.stderr and "Traceback" not in r.output
+
+
+def test_xml_under_another_name_is_scanned_too(tmp_path) -> None:
+    path = example_workbook(tmp_path)
+    with zipfile.ZipFile(path, "a") as z:
+        z.writestr("customXml/item1.dat", b'<?xml version="1.0"?><!DOCTYPE a [<!ENTITY b "c">]><a>&b;</a>')
+    assert "DTD 或实体声明" in message(path)
+
+
+def test_images_are_not_mistaken_for_xml(tmp_path) -> None:
+    path = example_workbook(tmp_path)
+    with zipfile.ZipFile(path, "a") as z:
+        z.writestr("xl/media/image1.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    check(path)

@@ -74,7 +74,7 @@ def skeleton_data(rubric: Rubric, today: dt.date | None = None) -> dict[str, Any
 
 
 def build_workbook(data: dict[str, Any], rubric: Rubric) -> Any:
-    from openpyxl import Workbook
+    from openpyxl import Workbook  # type: ignore[import-untyped]
 
     _check_characters(data, ())
     wb = Workbook()
@@ -110,7 +110,7 @@ def lines_needed(text: str, width: float) -> int:
 
 class _Writer:
     def __init__(self, wb: Any, rubric: Rubric) -> None:
-        from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+        from openpyxl.styles import Alignment, Border, Font, PatternFill, Side  # type: ignore[import-untyped]
 
         self.wb = wb
         self.rubric = rubric
@@ -320,7 +320,7 @@ class _Validations:
         self.ws = ws
 
     def _add(self, ref: str, kind: str, *, prompt: str = "", **options: Any) -> None:
-        from openpyxl.worksheet.datavalidation import DataValidation
+        from openpyxl.worksheet.datavalidation import DataValidation  # type: ignore[import-untyped]
 
         dv = DataValidation(type=kind, allow_blank=True, showErrorMessage=True, errorTitle="输入有误", **options)
         if prompt:
@@ -333,7 +333,9 @@ class _Validations:
         if len(formula) <= 255:  # Excel's limit for an inline list
             self._add(ref, "list", formula1=formula, error=error)
 
-    def number(self, ref: str, kind: str, minimum: float, error: str, *, strict: bool = False, maximum: float | None = None) -> None:
+    def number(
+        self, ref: str, kind: str, minimum: float, error: str, *, strict: bool = False, maximum: float | None = None
+    ) -> None:
         if maximum is not None:
             self._add(ref, kind, operator="between", formula1=f"{minimum:g}", formula2=f"{maximum:g}", error=error)
         else:

@@ -12,15 +12,21 @@ def guide_lines(rubric: Rubric) -> list[tuple[str, str]]:
     """(style, text) pairs; style is "title", "head" or "" for body text."""
     return [
         ("title", f"{rubric.title} · 申报数据工作簿填写说明"),
-        ("", "本工作簿与 YAML 申报数据文件完全等价：wufei validate / score / build 可直接读取本文件，"
-             "wufei convert 可在两种格式之间转换且不丢失数据。"),
+        (
+            "",
+            "本工作簿与 YAML 申报数据文件完全等价：wufei validate / score / build 可直接读取本文件，"
+            "wufei convert 可在两种格式之间转换且不丢失数据。",
+        ),
         ("head", "一、各工作表"),
         ("", f"· {INFO}：单位信息、申报信息、转移联单数。A 列为项目名称（请勿修改），在 B 列填写，C 列为填写说明。"),
         ("", f"· {HARD}：硬性指标 H1–H4（一票否决）。适用于本单位类型的各项必须选择“满足”或“不满足”。"),
         ("", f"· {YEARS}：每年一行，至少填写最近两个完整年度（用于计算产生强度增长率 A1.6）。"),
         ("", f"· {STREAMS}：固体废物台账（最近一年），每种固体废物一行；危险废物须填写代码（如 900-249-08）。"),
-        ("", f"· {ITEMS}：每个评价指标一行（编号、指标原文、满分已列出），填写自评分、说明、支撑材料编号；"
-             "合理缺项时填写“不适用理由”，不填自评分。"),
+        (
+            "",
+            f"· {ITEMS}：每个评价指标一行（编号、指标原文、满分已列出），填写自评分、说明、支撑材料编号；"
+            "合理缺项时填写“不适用理由”，不填自评分。",
+        ),
         ("", f"· {EVIDENCE}：支撑材料清单，每份材料一行；“{ITEMS}”表中引用的编号必须在此列出。"),
         ("head", "二、填写规则"),
         ("", "· 空白单元格视为“未填写”。带下拉箭头的单元格请从列表中选择。"),
@@ -33,7 +39,8 @@ def guide_lines(rubric: Rubric) -> list[tuple[str, str]]:
         ("", "· 可以在“年度数据”“固废台账”“支撑材料”中增加行；请勿修改工作表名称和表头。"),
         ("", "· 可以使用公式，但读取的是 Excel/WPS 保存时的计算结果；填写后请保存再校验。"),
         ("head", "三、检查与生成"),
-        ("", "· 校验：wufei validate 本文件.xlsx —— 一次列出全部问题，每条注明单元格，如 “自评!D14: 12 超过该项满分 10”。"),
+        ("", "· 校验：wufei validate 本文件.xlsx —— 一次列出全部问题，每条注明单元格，"),
+        ("", "  如 “自评!D14: 12 超过该项满分 10”。"),
         ("", "· 计分：wufei score 本文件.xlsx；生成申报材料：wufei build 本文件.xlsx -o 输出文件夹。"),
         ("", "· 文件请保存为 .xlsx（Excel 工作簿），大小不超过 20 MB；旧版 .xls 与加密文件无法读取。"),
         ("", rubric.note),
@@ -41,7 +48,7 @@ def guide_lines(rubric: Rubric) -> list[tuple[str, str]]:
 
 
 def fill_guide(ws: Any, rubric: Rubric) -> None:
-    from openpyxl.styles import Alignment, Font
+    from openpyxl.styles import Alignment, Font  # type: ignore[import-untyped]
 
     ws.column_dimensions["A"].width = 110
     wrap = Alignment(wrap_text=True, vertical="top")

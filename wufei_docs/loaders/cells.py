@@ -124,7 +124,8 @@ def split_list(value: Any) -> list[str]:
 
 def to_roles(value: Any, labels: Mapping[str, str]) -> list[str]:
     by_word = {label: key for key, label in labels.items()} | {key: key for key in labels}
-    roles, unknown = [], []
+    roles: list[str] = []
+    unknown: list[str] = []
     for word in split_list(value):
         (roles if word in by_word else unknown).append(by_word.get(word, word))
     if unknown:

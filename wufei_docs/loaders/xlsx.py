@@ -83,7 +83,7 @@ def read_grids(data: bytes, source: str | Path) -> tuple[dict[str, Grid], list[s
 
 
 def _read(data: bytes, source: str | Path, *, data_only: bool) -> tuple[dict[str, Grid], list[str]]:
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook  # type: ignore[import-untyped]
 
     grids: dict[str, Grid] = {}
     others: list[str] = []
@@ -225,7 +225,9 @@ class _Builder:
             f = fields.get(key)
             if f is None:
                 if filled:
-                    self._problem((), f"“{label}” 不是已知的项目（请勿修改 A 列的项目名称）", cell_ref(grid.name, row, 1))
+                    self._problem(
+                        (), f"“{label}” 不是已知的项目（请勿修改 A 列的项目名称）", cell_ref(grid.name, row, 1)
+                    )
                 continue
             if f in seen:
                 self._problem(f.key, f"项目“{f.label}”重复（另见第 {seen[f]} 行）", cell_ref(grid.name, row, 1))

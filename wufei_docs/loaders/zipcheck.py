@@ -19,6 +19,7 @@ MAX_MEMBERS = 2000
 MAX_RATIO = 200  # real workbooks stay far below; only checked for members over RATIO_FLOOR
 RATIO_FLOOR = 1024 * 1024
 
+BINARY_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".emf", ".wmf", ".bin", ".wdp", ".svg")
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _CHUNK = 1024 * 1024
@@ -36,7 +37,8 @@ def check_xlsx_bytes(data: bytes) -> None:
         raise UnsafeWorkbook("文件是空的")
     if data.startswith(OLE_MAGIC):
         raise UnsafeWorkbook(
-            "这是旧版 Excel（.xls）/ WPS（.et）文件或已加密的工作簿；请在 Excel 或 WPS 中“另存为” .xlsx 格式（不设密码）"
+            "这是旧版 Excel（.xls）/ WPS（.et）文件或已加密的工作簿；"
+            "请在 Excel 或 WPS 中“另存为” .xlsx 格式（不设密码）"
         )
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise UnsafeWorkbook("不是有效的 .xlsx 文件（文件内容不是 Excel 工作簿，可能只是改了扩展名）")
@@ -69,8 +71,8 @@ def _check_members(archive: zipfile.ZipFile) -> None:
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > RATIO_FLOOR and ratio > MAX_RATIO:
             raise UnsafeWorkbook(f"工作簿内部文件 {info.filename} 压缩比异常（{ratio:.0f}:1），疑似压缩炸弹，已拒绝")
-    for info in infos:
-        if info.filename.endswith((".xml", ".rels", ".vml")):
+    for info in infos:  # every part openpyxl might parse, whatever its name
+        if not info.filename.lower().endswith(BINARY_SUFFIXES) and not info.is_dir():
             _check_xml(archive, info)
 
 
