@@ -255,3 +255,8 @@ def test_yaml_output_parses_back_to_the_same_plain_data() -> None:
     assert parsed["waste"]["years"][2024]["general_t"] == 1620
     assert parsed["unit"]["founded"] == dt.date(2015, 9, 8)
     assert parsed["unit"]["contact"]["mobile"] == "18979712345"  # quoted: stays text
+
+
+def test_convert_is_listed_in_help(cli) -> None:
+    r = cli("--help")
+    assert "convert" in r.stdout and "Excel" in r.stdout

@@ -11,6 +11,8 @@ Kinds say how a cell maps to the YAML value (FORMAT.md §1):
 
 from __future__ import annotations
 
+import math
+import unicodedata
 from dataclasses import dataclass
 
 INFO = "基本信息"
@@ -251,3 +253,14 @@ def column_letter(index: int) -> str:
 
 def cell_ref(sheet: str, row: int, column: int) -> str:
     return f"{sheet}!{column_letter(column)}{row}"
+
+
+def display_width(text: str) -> int:
+    """Width in Excel column units: CJK characters count double."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def lines_needed(text: str, width: float) -> int:
+    """Lines a wrapped cell needs (spreadsheets cannot size rows to content when the file is written)."""
+    usable = max(width * 0.9 - 1, 1)
+    return sum(max(1, math.ceil(display_width(part) / usable)) for part in text.split("\n"))

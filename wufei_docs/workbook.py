@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import math
 import re
-import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -43,6 +41,7 @@ from .sheets import (
     Field,
     Table,
     column_letter,
+    lines_needed,
 )
 
 HEADER_FILL = "DDEBF7"
@@ -96,16 +95,6 @@ def _check_characters(value: Any, loc: tuple[Any, ...]) -> None:
         from .validation import format_path
 
         raise InputError(None, [Problem(format_path(loc), "含有 Excel 无法保存的字符（控制字符或非字符码位）")])
-
-
-def display_width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def lines_needed(text: str, width: float) -> int:
-    """Lines a wrapped cell needs (Excel cannot size rows to content; spreadsheets guess too)."""
-    usable = max(width * 0.9 - 1, 1)
-    return sum(max(1, math.ceil(display_width(part) / usable)) for part in text.split("\n"))
 
 
 class _Writer:

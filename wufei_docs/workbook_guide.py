@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .rubric import Rubric
-from .sheets import EVIDENCE, HARD, INFO, ITEMS, STREAMS, YEARS
+from .sheets import EVIDENCE, HARD, INFO, ITEMS, STREAMS, YEARS, lines_needed
 
 
 def guide_lines(rubric: Rubric) -> list[tuple[str, str]]:
@@ -50,7 +50,8 @@ def guide_lines(rubric: Rubric) -> list[tuple[str, str]]:
 def fill_guide(ws: Any, rubric: Rubric) -> None:
     from openpyxl.styles import Alignment, Font  # type: ignore[import-untyped]
 
-    ws.column_dimensions["A"].width = 110
+    width = 64
+    ws.column_dimensions["A"].width = width
     wrap = Alignment(wrap_text=True, vertical="top")
     for row, (style, text) in enumerate(guide_lines(rubric), start=1):
         cell = ws.cell(row, 1, text)
@@ -60,5 +61,8 @@ def fill_guide(ws: Any, rubric: Rubric) -> None:
             ws.row_dimensions[row].height = 24
         elif style == "head":
             cell.font = Font(bold=True)
-        elif len(text) > 52:
-            ws.row_dimensions[row].height = 30
+        elif lines_needed(text, width) > 1:
+            ws.row_dimensions[row].height = 15 * lines_needed(text, width)
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
