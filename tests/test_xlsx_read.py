@@ -373,3 +373,9 @@ def test_text_starting_with_equals_stays_text(tmp_path) -> None:
 def test_json_score_of_a_workbook_is_valid_json(cli, tmp_path) -> None:
     r = cli("score", example_workbook(tmp_path), "--json")
     assert json.loads(r.stdout)["verdict"] == "达标"
+
+
+def test_a_year_that_is_not_a_year(tmp_path) -> None:
+    path = example_workbook(tmp_path)
+    edit(path, lambda wb: setattr(wb["年度数据"].cell(2, 1), "value", "去年"))
+    assert problems(path) == ["年度数据!A2: “去年” 不是年份（应为 4 位数字，如 2024）（waste.years）"]

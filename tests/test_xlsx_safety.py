@@ -165,3 +165,9 @@ def test_images_are_not_mistaken_for_xml(tmp_path) -> None:
     with zipfile.ZipFile(path, "a") as z:
         z.writestr("xl/media/image1.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
     check(path)
+
+
+def test_openpyxl_parses_with_defusedxml() -> None:
+    import openpyxl
+
+    assert openpyxl.DEFUSEDXML  # defusedxml installed and not disabled (OPENPYXL_DEFUSEDXML)

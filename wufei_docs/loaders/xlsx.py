@@ -214,7 +214,7 @@ class _Builder:
         seen: dict[Field, int] = {}
         for row in grid.rows():
             label = grid.cells.get((row, 1))
-            filled = (row, 2) in grid.cells or (row, 2) in grid.bad
+            filled = _filled(grid, row, 2)
             if is_blank(label):
                 if filled:
                     self._problem((), "有填写内容但 A 列缺少项目名称", cell_ref(grid.name, row, 1))
@@ -246,52 +246,60 @@ class _Builder:
     # tables: a header row, then one record per row ----------------------------------------------
 
     def _table(self, grid: Grid, table: Table) -> dict[Any, Any] | list[Any]:
-        found = self._header(grid, table)
-        records: dict[Any, Any] | list[Any] = {} if table.keyed else []
         self._fallback(table.path, f"工作表“{grid.name}”")
+        found = self._header(grid, table)
         if found is None:
-            return records
+            return {} if table.keyed else []
         header, columns = found
-        key_field, *fields = [c for c in table.data_columns if c in columns]
-        if not table.keyed:
-            fields = [key_field, *fields]
-        seen: dict[Any, int] = {}
-        for row in (r for r in grid.rows() if r > header):
-            if table.keyed:
-                self._keyed_row(grid, table, row, columns, key_field, fields, seen, records)  # type: ignore[arg-type]
-            elif any((row, columns[f]) in grid.cells or (row, columns[f]) in grid.bad for f in fields):
-                assert isinstance(records, list)
+        fields = [c for c in table.data_columns if c in columns]
+        rows = [r for r in grid.rows() if r > header]
+        if table.keyed:
+            return self._keyed(grid, table, rows, columns, fields[0], fields[1:])
+        return self._listed(grid, table, rows, columns, fields)
+
+    def _listed(
+        self, grid: Grid, table: Table, rows: list[int], columns: dict[Field, int], fields: list[Field]
+    ) -> list[Any]:
+        """固废台账, 支撑材料: every row with something filled in is one record."""
+        records: list[Any] = []
+        for row in rows:
+            if any(_filled(grid, row, columns[f]) for f in fields):
                 loc = (*table.path, len(records))
                 self._remember(loc, cell_ref(grid.name, row, columns[fields[0]]))
                 records.append(self._record(grid, row, columns, fields, loc))
         return records
 
-    def _keyed_row(
+    def _keyed(
         self,
         grid: Grid,
         table: Table,
-        row: int,
+        rows: list[int],
         columns: dict[Field, int],
         key_field: Field,
         fields: list[Field],
-        seen: dict[Any, int],
-        records: dict[Any, Any],
-    ) -> None:
-        filled = any((row, columns[f]) in grid.cells or (row, columns[f]) in grid.bad for f in fields)
-        key_ref = cell_ref(grid.name, row, columns[key_field])
-        key = self._value(grid, row, columns[key_field], key_field, table.path)
-        if key is _SKIP:
-            if filled and (row, columns[key_field]) not in grid.bad:
-                self._problem(table.path, f"已填写内容但缺少{key_field.label}", key_ref)
-            return
-        if key in seen:
-            self._problem((*table.path, key), f"{key_field.label} {key} 重复（另见第 {seen[key]} 行）", key_ref)
-            return
-        seen[key] = row
-        anchor = next((f for f in fields if f.kind == "met"), None)
-        self._remember((*table.path, key), cell_ref(grid.name, row, columns[anchor]) if anchor else key_ref)
-        if filled:
-            records[key] = self._record(grid, row, columns, fields, (*table.path, key))
+    ) -> dict[Any, Any]:
+        """合规性, 年度数据, 自评: records keyed by 编号/年度; a row with only its key is not filled in."""
+        records: dict[Any, Any] = {}
+        seen: dict[Any, int] = {}
+        anchor = next((f for f in fields if f.kind == "met"), key_field)  # where “not answered” points
+        for row in rows:
+            filled = any(_filled(grid, row, columns[f]) for f in fields)
+            key_ref = cell_ref(grid.name, row, columns[key_field])
+            if not _filled(grid, row, columns[key_field]):
+                if filled:
+                    self._problem(table.path, f"已填写内容但缺少{key_field.label}", key_ref)
+                continue
+            key = self._value(grid, row, columns[key_field], key_field, table.path)
+            if key is _SKIP:
+                continue
+            if key in seen:
+                self._problem((*table.path, key), f"{key_field.label} {key} 重复（另见第 {seen[key]} 行）", key_ref)
+                continue
+            seen[key] = row
+            self._remember((*table.path, key), cell_ref(grid.name, row, columns[anchor]))
+            if filled:
+                records[key] = self._record(grid, row, columns, fields, (*table.path, key))
+        return records
 
     def _record(
         self, grid: Grid, row: int, columns: dict[Field, int], fields: list[Field], loc: tuple[Any, ...]
@@ -323,6 +331,10 @@ class _Builder:
         first = table.data_columns[0].label
         self._problem(table.path, f"找不到表头（应有“{first}”等列，请勿修改表头）", f"工作表“{grid.name}”")
         return None
+
+
+def _filled(grid: Grid, row: int, col: int) -> bool:
+    return (row, col) in grid.cells or (row, col) in grid.bad
 
 
 def _put(doc: dict[str, Any], key: tuple[str, ...], value: Any) -> None:
