@@ -24,6 +24,9 @@ class Problem:
     where: str = ""  # "第14行" for YAML, "自评!D14" for a workbook, "" when unknown
 
     def __str__(self) -> str:
+        if "!" in self.where:  # a workbook cell: the cell is what the user looks for, the path follows
+            field = f"（{self.path}）" if self.path else ""
+            return f"{self.where}: {self.message}{field}"
         prefix = f"{self.where} " if self.where else ""
         field = f"{self.path}: " if self.path else ""
         return f"{prefix}{field}{self.message}"

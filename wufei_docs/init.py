@@ -16,9 +16,9 @@ def write_skeleton(path: Path, *, xlsx: bool = False, rubric_id: str = "ganzhou-
     if path.exists() and not force:
         raise OutputError(f"{path} 已存在；如需覆盖请加 --force")
     if path.suffix.lower() == ".xlsx":
-        from .loaders.xlsx import write_skeleton_workbook
+        from .workbook import write_workbook
 
-        write_skeleton_workbook(path, rubric)
+        write_workbook(path, None, rubric)
         return path
     path.write_text(skeleton_yaml(rubric, path.name), encoding="utf-8")
     return path

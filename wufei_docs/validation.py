@@ -42,6 +42,7 @@ def validate_enterprise(raw: RawDocument) -> Checked:
     sections = _validate_sections(raw, Enterprise, data, problems)
     if rubric is not None:
         problems += [_at(raw, loc, msg) for loc, msg in rubric_problems(sections, rubric)]
+    problems = _with_loader_problems(raw.problems, problems)
     if problems:
         raise InputError(raw.source, _unique_sorted(problems))
     enterprise = Enterprise.model_validate(data)
@@ -191,6 +192,12 @@ def format_path(loc: Loc) -> str:
 
 def _at(raw: RawDocument, loc: Loc, message: str) -> Problem:
     return Problem(format_path(loc), message, raw.locate(loc))
+
+
+def _with_loader_problems(loader: list[Problem], found: list[Problem]) -> list[Problem]:
+    """The loader's problems first; a cell it already explained is not reported again."""
+    explained = {p.where for p in loader if "!" in p.where}
+    return [*loader, *(p for p in found if p.where not in explained)]
 
 
 def _unique_sorted(problems: Iterable[Problem]) -> list[Problem]:

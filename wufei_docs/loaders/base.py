@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
+from ..errors import InputError, Problem
 
 Loc = tuple[str | int, ...]
 MAX_TEXT_BYTES = 5 * 1024 * 1024
@@ -19,12 +19,15 @@ class RawDocument:
 
     `locate` turns a field path into "第14行" or "自评!D14" so that every problem names its place.
     `notices` are things the user should know that are not errors (e.g. the file was GB18030).
+    `problems` are what the loader itself found (e.g. a workbook cell holding a formula without a
+    saved result); validation reports them together with its own, all at once.
     """
 
     source: str
     data: Any
     locate: Callable[[Loc], str] = lambda loc: ""
     notices: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
 
 
 def read_text(path: Path, *, limit: int = MAX_TEXT_BYTES) -> tuple[str, list[str]]:
