@@ -143,15 +143,16 @@ def _split_tags(path: Path) -> list[Any]:
     import zipfile
 
     from . import xmlprep
+    from .render import read_member
 
     out = []
     try:
         with zipfile.ZipFile(path) as z:
             for info in z.infolist():
                 if info.filename.startswith("word/") and info.filename.endswith(".xml"):
-                    out += xmlprep.split_tags(z.read(info).decode("utf-8", "replace"))
-    except (zipfile.BadZipFile, OSError):
-        return []
+                    out += xmlprep.split_tags(read_member(z, info, path.name).decode("utf-8", "replace"))
+    except (zipfile.BadZipFile, OSError, TemplateError):
+        return []  # compile_docx reports a damaged file
     return out
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -38,11 +39,20 @@ app = typer.Typer(
 )
 
 
+# Control characters other than tab and newline (ESC sequences, CR, C1 controls) in a file name or an
+# echoed input value could rewrite the user's terminal; they are shown as \x1b etc. instead.
+_TERMINAL_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    return _TERMINAL_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def err(message: str) -> None:
     """Print a user-facing message on stderr (no markup interpretation of user text)."""
     from rich.console import Console
 
-    Console(stderr=True, soft_wrap=True, highlight=False).print(message, style="red", markup=False)
+    Console(stderr=True, soft_wrap=True, highlight=False).print(printable(message), style="red", markup=False)
 
 
 def die(message: str) -> NoReturn:
@@ -65,7 +75,7 @@ def handled() -> Iterator[None]:
 
 
 def out(text: str) -> None:
-    sys.stdout.write(text + "\n")
+    sys.stdout.write(printable(text) + "\n")
 
 
 def version_callback(value: bool) -> None:

@@ -27,6 +27,7 @@ def parse_yaml(text: str, source: str | Path) -> Any:
     """Round-trip parse (keeps positions); any YAML error becomes a located InputError."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.reader import ReaderError
 
     yaml = YAML(typ="rt", pure=True)
     yaml.allow_duplicate_keys = False
@@ -34,6 +35,12 @@ def parse_yaml(text: str, source: str | Path) -> Any:
         return yaml.load(text)
     except MarkedYAMLError as e:
         raise InputError(source, [_yaml_problem(e)]) from None
+    except ReaderError as e:  # a raw control character in the file (YAML allows only printable text)
+        line = f"第{text[: e.position].count(chr(10)) + 1}行" if isinstance(e.position, int) else ""
+        code = f"U+{e.character:04X}" if isinstance(e.character, int) else ""
+        raise InputError(
+            source, [Problem("", f"YAML 格式错误：含有不允许的控制字符 {code}，请删除该字符", line)]
+        ) from None
     except YAMLError as e:
         raise InputError(source, f"YAML 格式错误：{e}") from None
     except RecursionError:
