@@ -212,8 +212,8 @@ def _assess(path: Path, evaluation: Evaluation) -> Assessed:
 
     entry = Entry(source=path.name)
     try:
+        checked = check(path)  # first: it refuses oversize files before they are read whole
         source_bytes = path.read_bytes()
-        checked = check(path)
     except WufeiError as error:
         entry.error = _first_line(error)
         entry.reason = f"文件无效：{entry.error}"
