@@ -4,7 +4,8 @@ Jinja's `ImmutableSandboxedEnvironment` already refuses Python internals (`__cla
 …), changes to the data (`unit.pop(…)`, `hard.append(…)`) and ranges over 100 000 items. On top of
 that, a template may not ask for huge amounts of memory in one step: repeating a text or a list
 (`'a' * 10**9`), huge powers, huge widths (`'%999999999s'`, `'{:999999999}'`, `|center(10**9)`,
-`.ljust(10**9)`), and the whole output of one document part is capped while it is produced.
+`.ljust(10**9)`), and the whole output of one document part is capped while it is produced. Filters
+that would insert text unescaped (`|safe`, `|urlize`, `|xmlattr`) are refused: input is always text.
 Deliberately slow templates (nested loops that print nothing) are not stopped: Ctrl-C ends the run.
 """
 
@@ -57,7 +58,20 @@ def make_environment(**options: Any) -> ImmutableSandboxedEnvironment:
 
     env = Environment(**options)
     env.filters = {name: _guarded(f, formats=name == "format") for name, f in env.filters.items()}
+    for name in RAW_FILTERS:
+        env.filters[name] = _refused_filter(name)
     return env
+
+
+# Filters whose result is inserted unescaped: with them a unit name could add XML to the document.
+RAW_FILTERS = ("safe", "urlize", "xmlattr")
+
+
+def _refused_filter(name: str) -> Callable[..., Any]:
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise TemplateError(f"模板中不能使用 |{name}：填写的文字总是作为文字输出，不能成为文档的 XML 代码")
+
+    return refuse
 
 
 def render_limited(chunks: Iterable[str]) -> str:
