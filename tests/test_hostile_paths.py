@@ -364,3 +364,39 @@ def test_every_failure_leaves_the_earlier_outputs_byte_identical(cli, write, tmp
     for args in failures:
         refused(cli(*args))
     earlier.unchanged()
+
+
+# --- impossible paths given to any command -----------------------------------------------------
+
+COMMANDS = [
+    ("validate", "{P}.yaml"),
+    ("score", "{P}.yaml"),
+    ("build", "{P}.yaml", "-o", "out"),
+    ("build", "e.yaml", "-o", "{P}"),
+    ("build", "e.yaml", "-o", "out", "--templates", "{P}"),
+    ("bundle", "{P}", "-e", "ev.yaml", "-o", "out"),
+    ("bundle", "in", "-e", "ev.yaml", "-o", "{P}"),
+    ("bundle", "in", "-e", "{P}.yaml", "-o", "out"),
+    ("templates", "export", "{P}"),
+    ("templates", "check", "{P}"),
+    ("init", "{P}.yaml"),
+    ("final", "{P}"),
+    ("city", "import", "{P}", "--db", "r.db"),
+    ("city", "status", "--db", "{P}"),
+    ("city", "import", "in", "--db", "{P}.db"),
+]
+IMPOSSIBLE = {"name-too-long": "长" * 200, "symlink-loop": "loop/x", "file-as-folder": "afile/x"}
+
+
+@pytest.mark.parametrize("kind", sorted(IMPOSSIBLE))
+def test_impossible_paths_are_messages_for_every_command(cli, tmp_path, monkeypatch, kind: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "e.yaml").write_text(dump(full_marks()), encoding="utf-8")
+    write_evaluation(tmp_path / "ev.yaml", write_inputs(tmp_path / "in", ["赣州甲公司"]))
+    (tmp_path / "afile").write_text("x", encoding="utf-8")
+    (tmp_path / "loop").symlink_to("loop")
+    outside = Tree(tmp_path)
+    for command in COMMANDS:
+        args = [a.replace("{P}", IMPOSSIBLE[kind]) for a in command]
+        refused(cli(*args))
+    outside.unchanged()

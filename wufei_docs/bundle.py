@@ -183,9 +183,14 @@ def _package_history(parts: tuple[str, ...]) -> bool:
 
 def _check_output(folder: Path, out: Path) -> None:
     """Refuse an output location that cannot work before spending time on rendering."""
-    if out.exists() and not out.is_dir():
+    try:
+        is_file = out.exists() and not out.is_dir()
+        same = out.resolve() == folder.resolve()
+    except (OSError, RuntimeError) as e:  # a name too long, a symlink loop
+        raise OutputError(f"无法使用输出文件夹 {out}：{getattr(e, 'strerror', None) or e}") from None
+    if is_file:
         raise OutputError(f"{out} 已存在且不是文件夹，请另选输出文件夹")
-    if out.resolve() == folder.resolve():
+    if same:
         raise OutputError(
             f"输出文件夹 {out} 与企业申报文件所在的文件夹相同；生成的推荐名单.xlsx 会在下次运行时被当作企业文件读取，"
             "请另选输出文件夹"
