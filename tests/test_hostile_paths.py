@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import unicodedata
 import zipfile
 from pathlib import Path
 
@@ -108,9 +109,11 @@ def test_bundle_folder_names_are_sanitised_distinct_and_inside(cli, tmp_path) ->
 
 def test_names_colliding_after_sanitising_get_stable_distinct_folders(cli, tmp_path) -> None:
     names = ["甲/公司", "甲:公司", "甲_公司", "甲|公司", "Ab公司", "aB公司", "公司.", "公司"]
+    names += ["Cafe\u0301公司", "Caf\u00e9公司", "𠀀" * 100, "𠀀" * 99 + "甲"]  # NFD/NFC; equal once cut to 60
     assert bundle(cli, tmp_path, names).exit_code == 0
     first = sorted(p.name for p in (tmp_path / "out" / "企业").iterdir())
-    assert len(first) == len(names) and len({n.casefold() for n in first}) == len(names)
+    assert len(first) == len(names) and len({unicodedata.normalize("NFC", n).casefold() for n in first}) == len(names)
+    assert all(len(n.encode("utf-8")) <= 255 for n in first)
     before = Tree(tmp_path / "out" / "企业")
     r = bundle(cli, tmp_path, names)
     assert r.exit_code == 0 and f"其余 {len(names)} 家无变化" in r.stdout

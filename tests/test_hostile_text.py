@@ -191,3 +191,32 @@ def test_real_run_builds_hostile_text_and_refuses_control_characters(tmp_path) -
     r = run_wufei("build", bad, "-o", tmp_path / "out2")
     assert r.returncode == 1 and "Traceback" not in r.stderr and "unit.name" in r.stderr
     assert not (tmp_path / "out2").exists()
+
+
+def test_hostile_text_in_the_county_evaluation_file(cli, tmp_path) -> None:
+    from tests.test_hostile_paths import write_inputs
+
+    codes = write_inputs(tmp_path / "in", ["赣州甲公司", "赣州乙公司"])
+    opinion = HOSTILE_TEXT
+    evaluation = {
+        "format": "wufei/evaluation-1",
+        "county": "章贡区",
+        "evaluators": [HOSTILE_LINE[:50].rstrip(), "章贡区工信局"],
+        "enterprises": {c: {"received": "2025-03-01", "evaluated": "2025-03-05", "opinion": opinion} for c in codes},
+    }
+    (tmp_path / "ev.yaml").write_text(dump(evaluation), encoding="utf-8")
+    out = tmp_path / "out"
+    outside = Tree(tmp_path, out, tmp_path / "out.zip")
+    texts = built(cli("bundle", tmp_path / "in", "-e", tmp_path / "ev.yaml", "-o", out, "-j", "1"), out)
+    county = texts["推荐名单.docx"] + texts["推荐函.docx"]
+    assert HOSTILE_LINE[:50].rstrip() in county and TEMPLATE_CODE in county
+    for line in (ln.strip() for ln in opinion.split("\n")):
+        assert line in texts["推荐名单.docx"], line
+    outside.unchanged()
+
+
+def test_operator_text_with_control_characters_is_stored_but_never_reaches_the_terminal(cli, write, tmp_path) -> None:
+    out = tmp_path / "out"
+    built(cli("build", write(dump(full_marks())), "-o", out), out)
+    r = cli("final", out, "--by", "经办\x1b[2J人")
+    assert r.exit_code == 0 and "\x1b" not in r.output and "经办\\x1b[2J人" in r.stdout
