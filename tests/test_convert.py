@@ -157,7 +157,7 @@ def enterprises(draw: st.DrawFn) -> dict[str, Any]:
     for item in draw(st.lists(st.sampled_from(RUBRIC.items), max_size=8, unique_by=lambda i: i.id)):
         claim: dict[str, Any] = {}
         if not item.bonus and draw(st.booleans()):
-            claim["na"] = draw(multi_line)
+            claim["na"] = draw(one_line)
         else:
             claim["score"] = draw(st.integers(0, int(item.max * 2))) / 2
         if draw(st.booleans()):

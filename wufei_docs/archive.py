@@ -3,25 +3,32 @@
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 _ALREADY_COMPRESSED = {".docx", ".xlsx", ".pdf", ".zip", ".png", ".jpg"}
 
 
-def zip_folder(folder: Path, target: Path, *, prefix: str | None = None, exclude: frozenset[str] = frozenset()) -> int:
+def zip_folder(
+    folder: Path,
+    target: Path,
+    *,
+    prefix: str | None = None,
+    exclude: frozenset[str] = frozenset(),
+    skip: Callable[[tuple[str, ...]], bool] | None = None,
+) -> int:
     """Zip every file under `folder` into `target` (written via a temp file); returns the file count.
     Office files and PDFs are already compressed, so they are stored, which keeps this fast. Paths with a
-    part in `exclude` (e.g. 历史版本) and hidden files (lock, caches) are left out."""
+    part in `exclude`, paths whose parts `skip` rejects, symlinks and hidden files (lock, caches) are left out."""
     from .fsutil import atomic_replace_with
 
+    def wanted(p: Path) -> bool:
+        parts = p.relative_to(folder).parts
+        return not (exclude & set(parts)) and not (skip is not None and skip(parts))
+
     files = sorted(
-        p
-        for p in folder.rglob("*")
-        if p.is_file()
-        and not p.is_symlink()
-        and not _hidden(p, folder)
-        and not exclude & set(p.relative_to(folder).parts)
+        p for p in folder.rglob("*") if p.is_file() and not p.is_symlink() and not _hidden(p, folder) and wanted(p)
     )
     root = prefix if prefix is not None else folder.name
 

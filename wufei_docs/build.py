@@ -35,11 +35,11 @@ def build(path: str | Path, out_dir: str | Path, *, pdf: bool = False, templates
     from .scoring import score
 
     path = Path(path)
+    checked = check(path)  # first: it refuses what is not a regular file of sane size (a FIFO would block)
     try:
         source_bytes = path.read_bytes()
     except OSError as e:
         raise InputError(path, f"无法读取文件：{e.strerror or e}") from None
-    checked = check(path)
     result = score(checked.enterprise, checked.rubric)
     package = build_package(checked, result, source_bytes=source_bytes, templates=templates, pdf=pdf)
     try:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .errors import InputError, WufeiError
+from .errors import InputError, OutputError, WufeiError
 from .loaders import XLSX_SUFFIXES, YAML_SUFFIXES
 from .model import Evaluation
 from .scoring import PASS, VETO, ScoreResult
@@ -132,6 +132,7 @@ def bundle(
 
     folder, out = Path(folder), Path(out)
     evaluation = load_evaluation(evaluation_path)
+    _check_output(folder, out)
     files = discover(folder, exclude=[Path(evaluation_path)])
     if not files:
         raise InputError(folder, "文件夹中没有企业申报数据文件（.yaml/.yml/.xlsx）")
@@ -150,9 +151,19 @@ def bundle(
         notify("转换 PDF", 0, 1)
         packages = _with_pdfs(packages)
         notify("转换 PDF", 1, 1)
-    _write_packages(out, assessed, packages)
     rubric_id = next((a.checked.rubric.id for a in assessed if a.checked is not None), "ganzhou-2023")
     report = BundleReport(out, None, evaluation.county, rubric_id, _ordered(entries), warnings)
+    try:
+        _write_packages(out, assessed, packages)
+        _write_bundle_files(report, evaluation, templates, zip_output)
+    except WufeiError:
+        raise
+    except OSError as e:
+        raise OutputError(f"无法写入 {e.filename or out}：{e.strerror or e}") from None
+    return report
+
+
+def _write_bundle_files(report: BundleReport, evaluation: Evaluation, templates: Path | None, zip_output: bool) -> None:
     from .county_docs import write_county_documents
 
     write_county_documents(report, evaluation, templates=templates)
@@ -161,9 +172,29 @@ def bundle(
     if zip_output:
         from .archive import zip_folder
 
-        report.zip_path = out.with_name(out.name + ".zip")
-        zip_folder(out, report.zip_path, exclude=frozenset({HISTORY}))
-    return report
+        report.zip_path = report.out.with_name(report.out.name + ".zip")
+        zip_folder(report.out, report.zip_path, skip=_package_history)
+
+
+def _package_history(parts: tuple[str, ...]) -> bool:
+    """企业/<name>/历史版本/…: earlier versions stay out of the zip (a unit may be *named* 历史版本)."""
+    return len(parts) > 2 and parts[0] == ENTERPRISE_FOLDER and parts[2] == HISTORY
+
+
+def _check_output(folder: Path, out: Path) -> None:
+    """Refuse an output location that cannot work before spending time on rendering."""
+    try:
+        is_file = out.exists() and not out.is_dir()
+        same = out.resolve() == folder.resolve()
+    except (OSError, RuntimeError) as e:  # a name too long, a symlink loop
+        raise OutputError(f"无法使用输出文件夹 {out}：{getattr(e, 'strerror', None) or e}") from None
+    if is_file:
+        raise OutputError(f"{out} 已存在且不是文件夹，请另选输出文件夹")
+    if same:
+        raise OutputError(
+            f"输出文件夹 {out} 与企业申报文件所在的文件夹相同；生成的推荐名单.xlsx 会在下次运行时被当作企业文件读取，"
+            "请另选输出文件夹"
+        )
 
 
 # --- assessing one enterprise (runs in a worker process) -------------------------------------
@@ -186,8 +217,8 @@ def _assess(path: Path, evaluation: Evaluation) -> Assessed:
 
     entry = Entry(source=path.name)
     try:
+        checked = check(path)  # first: it refuses oversize files before they are read whole
         source_bytes = path.read_bytes()
-        checked = check(path)
     except WufeiError as error:
         entry.error = _first_line(error)
         entry.reason = f"文件无效：{entry.error}"
@@ -288,10 +319,13 @@ def _with_pdfs(packages: dict[str, Any]) -> dict[str, Any]:
 
 def _write_packages(out: Path, assessed: list[Assessed], packages: dict[str, Any]) -> None:
     from .package import write_package
+    from .safety import inside
 
-    for a in assessed:
-        if a.entry.error is not None or a.entry.folder is None:
-            continue
+    valid = [a for a in assessed if a.entry.error is None and a.entry.folder is not None]
+    for a in valid:  # all checked before the first write: a symlinked 企业/ must not take any package outside
+        inside(out, a.entry.folder or "")
+    for a in valid:
+        assert a.entry.folder is not None
         target = out / a.entry.folder
         pkg = packages.get(a.entry.source)
         if pkg is not None:

@@ -51,6 +51,7 @@ def write_list_xlsx(report: BundleReport, target: Path) -> None:
     from openpyxl.utils import get_column_letter
 
     from .fsutil import atomic_replace_with
+    from .safety import text_not_formulas
 
     wb = Workbook()
     sheets = (
@@ -71,6 +72,7 @@ def write_list_xlsx(report: BundleReport, target: Path) -> None:
         ws.append(list(headers))
         for row in rows:
             ws.append(row)
+        text_not_formulas(ws)
         for r in ws.iter_rows(min_row=2, max_row=ws.max_row, max_col=len(headers)):
             for cell in r:
                 cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)

@@ -210,10 +210,28 @@ class Journal:
         try:
             payload = json.loads(path.read_text("utf-8"))
             journal = cls(folder, [tuple(m) for m in payload["moves"]], payload["cleanup"], payload["created"])
+            names = [n for m in journal.moves for n in m] + list(journal.cleanup) + list(journal.created)
+            if any(len(m) != 2 for m in journal.moves) or not all(_journal_name(folder, n) for n in names):
+                raise ValueError("格式不对，或含有输出文件夹之外的路径")
         except (ValueError, KeyError, TypeError) as e:
             raise OutputError(f"{folder}: 上次中断留下的记录 {path.name} 无法读取（{e}），请人工检查该文件夹") from e
         journal.rollback()
         return True
+
+
+def _journal_name(folder: Path, name: object) -> bool:
+    """A path in a journal read from disk: relative, inside `folder`, not through a symlinked sub-folder
+    (the file may have been edited or planted: it must never move or delete anything elsewhere)."""
+    if not isinstance(name, str) or not name or name.startswith(("/", "\\")) or "\\" in name:
+        return False
+    parts = PurePosixPath(name).parts
+    if any(p in ("..", ".") for p in parts) or ":" in parts[0]:
+        return False
+    try:
+        ensure_inside(folder, folder / name)
+    except OutputError:
+        return False
+    return True
 
 
 def move(source: Path, target: Path) -> None:

@@ -20,5 +20,8 @@ def write_skeleton(path: Path, *, xlsx: bool = False, rubric_id: str = "ganzhou-
 
         write_workbook(path, None, rubric)
         return path
-    path.write_text(skeleton_yaml(rubric, path.name), encoding="utf-8")
+    try:
+        path.write_text(skeleton_yaml(rubric, path.name), encoding="utf-8")
+    except OSError as e:  # no such folder, a file where a folder should be, a folder with that name…
+        raise OutputError(f"无法写入 {path}：{e.strerror or e}") from None
     return path

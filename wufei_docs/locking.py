@@ -73,7 +73,7 @@ def _acquire(folder: Path) -> Callable[[], None]:
 
 def _acquire_flock(folder: Path, path: Path) -> Callable[[], None]:
     for _ in range(10):
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = _open_lock_file(folder, path)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -98,6 +98,23 @@ def _acquire_flock(folder: Path, path: Path) -> Callable[[], None]:
 
         return release
     raise OutputError(f"{folder}: 无法获得文件夹锁 {LOCK_NAME}，请稍后再试")  # pragma: no cover
+
+
+def _open_lock_file(folder: Path, path: Path) -> int:
+    """Open (or create) the lock file itself, never a file elsewhere that a symlink or hard link named
+    .wufei.lock points to: the lock is truncated and rewritten once held."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    except OSError as e:
+        if path.is_symlink():
+            raise OutputError(
+                f"{folder}: 锁文件 {LOCK_NAME} 是符号链接，为安全起见不使用它；请删除该文件后重试"
+            ) from None
+        raise OutputError(f"{folder}: 无法创建锁文件 {LOCK_NAME}：{e.strerror or e}") from None
+    if os.fstat(fd).st_nlink > 1:
+        os.close(fd)
+        raise OutputError(f"{folder}: 锁文件 {LOCK_NAME} 另有硬链接，为安全起见不使用它；请删除该文件后重试")
+    return fd
 
 
 def _acquire_exclusive(folder: Path, path: Path) -> Callable[[], None]:  # pragma: no cover - Windows

@@ -28,8 +28,10 @@ DEFAULT_RUBRIC = "ganzhou-2023"
 OWNERSHIPS = ("国有", "集体", "民营", "中外合资", "港澳台", "外商独资")
 Role = Literal["producer", "disposer", "self_facility"]
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]")
-_CONTROL_ONELINE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+# C0/C1 control characters, Unicode line/paragraph separators and the two non-characters XML cannot hold:
+# text that passes these checks is written into the documents exactly as typed.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]")
+_CONTROL_ONELINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]")
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 _PHONE = re.compile(r"(0\d{2,3}-?)?\d{7,8}(-\d{1,6})?|1[3-9]\d{9}|400-?\d{3}-?\d{4}")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
@@ -126,6 +128,7 @@ ShortLine = Annotated[str, Field(min_length=1, max_length=50), AfterValidator(_o
 Text = Annotated[str, Field(max_length=20000), AfterValidator(_multi_line)]
 Tonnes = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 NumText = BeforeValidator(_numbers_as_text)
+Code = Annotated[str, NumText, Field(max_length=100), AfterValidator(_one_line)]  # codes, ids, USCC keys
 
 
 def _blank(value: Any) -> bool:
@@ -239,7 +242,7 @@ class YearData(Strict):
 class Stream(Strict):
     name: Line
     kind: Literal["hazardous", "general"]
-    code: Annotated[str, NumText] | None = None
+    code: Code | None = None
     node: Line | None = None
     generated_t: Tonnes
     utilized_t: Tonnes = 0.0
@@ -285,8 +288,8 @@ class Waste(Strict):
 class ItemClaim(Strict):
     score: Annotated[float, Field(allow_inf_nan=False), AfterValidator(_half_points)] | None = None
     note: Text | None = None
-    evidence: list[Annotated[str, NumText]] = Field(default_factory=list)
-    na: Annotated[str, NumText] | None = None
+    evidence: list[Code] = Field(default_factory=list)
+    na: Annotated[str, NumText, Field(max_length=200), AfterValidator(_one_line)] | None = None
 
     @field_validator("na")
     @classmethod
@@ -365,4 +368,4 @@ class Evaluation(Strict):
     format: Annotated[str, AfterValidator(_format_check(EVALUATION_FORMAT))]
     county: ShortLine
     evaluators: list[ShortLine] = Field(default_factory=list)
-    enterprises: dict[Annotated[str, NumText], EnterpriseEvaluation] = Field(default_factory=dict)
+    enterprises: dict[Code, EnterpriseEvaluation] = Field(default_factory=dict)

@@ -109,9 +109,17 @@ def read_manifest(folder: Path) -> dict[str, Any] | None:
         data = json.loads(path.read_text("utf-8"))
     except (OSError, ValueError) as e:
         raise OutputError(f"{path} 无法读取（{e}）；请检查该文件，或换一个输出文件夹") from e
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) or not _manifest_shape(data):
         raise OutputError(f"{path} 不是 wufei 生成的清单文件；请换一个输出文件夹")
     return data
+
+
+def _manifest_shape(data: dict[str, Any]) -> bool:
+    """The fields the writer relies on have the types it wrote (a hand-edited manifest may not)."""
+    files = data.get("files", {})
+    if not isinstance(files, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
+        return False
+    return isinstance(data.get("final", {}), dict) and isinstance(data.get("fingerprint", ""), str)
 
 
 def package_is_current(folder: Path, fingerprint: str) -> bool:
@@ -316,15 +324,25 @@ def _plan(folder: Path, staging: Path, current: _Current | None, archive: str | 
 
 def _revision(pkg: Package, folder: Path, current: _Current, version: int, archive: str) -> tuple[Changes, Revision]:
     files = _file_changes(folder, current, pkg)
-    changes = compare(current.manifest.get("snapshot"), pkg.extra, current.manifest, pkg.manifest, files)
+    changes = _compare(current.manifest.get("snapshot"), pkg.extra, current.manifest, pkg.manifest, files)
     unit, uscc = _who(pkg)
     note = Revision(unit, uscc, version, current.version, _shown(archive, current), _today(), changes)
     last_final = _last_final(folder)
     if last_final and last_final[0] != current.version:
         number, date, snapshot = last_final
-        since = compare(snapshot, pkg.extra)
+        since = _compare(snapshot, pkg.extra)
         note = replace(note, since_final=(number, date, since))
     return changes, note
+
+
+def _compare(old: Any, new: dict[str, Any], *manifests_and_files: Any) -> Changes:
+    """`compare`, but a snapshot or manifest edited by hand (wrong types) only costs the data comparison:
+    the 修改说明 then lists the file changes alone instead of the run failing."""
+    try:
+        return compare(old if isinstance(old, dict) else None, new, *manifests_and_files)
+    except (TypeError, AttributeError, KeyError, ValueError, IndexError):
+        files = manifests_and_files[2] if len(manifests_and_files) > 2 else None
+        return compare(None, new, None, None, files)
 
 
 def _file_changes(folder: Path, current: _Current, pkg: Package) -> dict[str, tuple[str, ...]]:
@@ -355,9 +373,10 @@ def _last_final(folder: Path) -> tuple[int, str, dict[str, Any] | None] | None:
     try:
         record = json.loads((copy / FINAL_RECORD).read_text("utf-8"))
         snapshot = json.loads((copy / MANIFEST).read_text("utf-8")).get("snapshot")
-    except (OSError, ValueError):
+        date = str(record.get("date", ""))
+    except (OSError, ValueError, AttributeError):
         return number, "", None
-    return number, str(record.get("date", "")), snapshot
+    return number, date, snapshot
 
 
 def _today() -> str:
@@ -396,6 +415,7 @@ def mark_final(folder: Path, by: str | None = None) -> FinalReport:
         if missing:
             raise OutputError(f"{folder} 中缺少 {'、'.join(missing)}，无法定稿；请重新生成后再定稿")
         copy = folder / current.final_slot
+        ensure_inside(folder, copy / MANIFEST)  # a symlinked 历史版本 must not take the copy elsewhere
         if current.manifest.get("final") and copy.is_dir():
             record = current.manifest["final"]
             note = f"第 {current.version} 版已于 {record.get('date', '')} 定稿，无需重复"

@@ -5,7 +5,7 @@ under (path, sha256 of the file); a render only runs the compiled Jinja template
 have tags and writes the zip, reusing the compressed bytes of every other member. The plain path
 (`cache=False`) does all of that from scratch each time and must give the same bytes.
 
-Safety: every template runs in a Jinja sandbox; every value printed with `{{ }}` is escaped for
+Safety: every template runs in a Jinja sandbox with size limits (`sandbox.py`); every value printed with `{{ }}` is escaped for
 XML and its line breaks become `<w:br/>` (tabs `<w:tab/>`), so input text is data, never markup
 and never template code. Undefined variables are errors, not silent blanks.
 """
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 MAX_MEMBERS = 2000
 MAX_UNCOMPRESSED = 200 * 1024 * 1024
+MAX_TEMPLATE_BYTES = 50 * 1024 * 1024
 BREAK = '</w:t><w:br/><w:t xml:space="preserve">'
 TAB = '</w:t><w:tab/><w:t xml:space="preserve">'
 # Characters XML 1.0 cannot hold; replaced so that a document always opens.
@@ -75,11 +76,10 @@ def xml_text(value: Any) -> Markup:
 def environment() -> SandboxedEnvironment:
     """One sandboxed, autoescaping environment for built-in and user templates alike."""
     from jinja2 import StrictUndefined
-    from jinja2.sandbox import SandboxedEnvironment
 
-    return SandboxedEnvironment(
-        autoescape=True, finalize=xml_text, undefined=StrictUndefined, keep_trailing_newline=True
-    )
+    from .sandbox import make_environment
+
+    return make_environment(autoescape=True, finalize=xml_text, undefined=StrictUndefined, keep_trailing_newline=True)
 
 
 def compile_docx(path: Path, *, cache: bool = True) -> CompiledDocx:
@@ -108,6 +108,8 @@ def clear_cache() -> None:
 
 def _read(path: Path) -> bytes:
     try:
+        if path.stat().st_size > MAX_TEMPLATE_BYTES:
+            raise TemplateError(f"模板 {path.name} 过大（超过 {MAX_TEMPLATE_BYTES // 1024 // 1024} MB）")
         return path.read_bytes()
     except FileNotFoundError:
         raise TemplateError(f"找不到模板文件 {path}") from None
@@ -129,12 +131,22 @@ def _compile_members(name: str, data: bytes) -> list[Member | Part]:
     for info in infos:
         if info.is_dir():
             continue
-        raw = archive.read(info)
+        raw = read_member(archive, info, name)
         if info.filename.endswith(".xml") and _mentions_tags(raw):
             out.append(_compile_part(name, info.filename, raw))
         else:
             out.append(Member.of(info.filename, raw))
     return out
+
+
+def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> bytes:
+    """One member's bytes; a damaged, encrypted or oddly compressed member is a TemplateError."""
+    import zlib
+
+    try:
+        return archive.read(info)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, OSError):
+        raise TemplateError(f"模板 {name} 已损坏（{info.filename} 无法解压），请在 Word 中重新保存") from None
 
 
 def _mentions_tags(raw: bytes) -> bool:
@@ -154,6 +166,8 @@ def _compile_part(name: str, part: str, raw: bytes) -> Part:
         template = environment().from_string(source)
     except TemplateSyntaxError as e:
         raise TemplateError(f"模板 {name} 语法错误：{_explain(e.message)}{quote_line(source, e.lineno)}") from None
+    except RecursionError:
+        raise TemplateError(f"模板 {name} 的标签嵌套过深") from None
     return Part(part, source, template)
 
 
@@ -198,16 +212,22 @@ def _render_part(name: str, part: Part, context: dict[str, Any]) -> Member:
     from jinja2 import UndefinedError
     from jinja2.exceptions import SecurityError
 
+    from .sandbox import explain_runtime, explain_security, render_limited
+
     try:
-        xml = xmlprep.from_jinja_output(part.template.render(context))
+        xml = xmlprep.from_jinja_output(render_limited(part.template.generate(context)))
+    except TemplateError as e:  # the sandbox's size limits
+        raise TemplateError(f"模板 {name} 无法生成：{e}") from None
     except SecurityError as e:
-        raise TemplateError(f"模板 {name} 试图执行不允许的操作（{e}），已拒绝") from None
+        raise TemplateError(f"模板 {name} 试图执行不允许的操作，已拒绝：{explain_security(str(e))}") from None
     except UndefinedError as e:
         raise TemplateError(f"模板 {name} 使用了不存在的变量：{_undefined(e.message)}") from None
     except JinjaError as e:
         raise TemplateError(f"模板 {name} 无法生成：{e.message}") from None
+    except RecursionError:
+        raise TemplateError(f"模板 {name} 无法生成：宏或标签递归调用过深") from None
     except (TypeError, ValueError, ArithmeticError, LookupError) as e:
-        raise TemplateError(f"模板 {name} 无法生成：{e}") from None
+        raise TemplateError(f"模板 {name} 无法生成：{explain_runtime(e)}") from None
     data = (xmlprep.XML_DECLARATION + xml).encode("utf-8")
     _check_well_formed(name, part.name, data)
     return Member.of(part.name, data, RENDERED_LEVEL)

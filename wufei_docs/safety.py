@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 from .errors import OutputError
 
@@ -61,3 +62,12 @@ def inside(root: Path, relative: str | Path) -> Path:
     if real_target != real_root and real_root not in real_target.parents:
         raise OutputError(f"拒绝写入输出文件夹之外的位置：{relative}（经符号链接指向 {real_target}）")
     return target
+
+
+def text_not_formulas(worksheet: Any) -> None:
+    """Make every cell that openpyxl would save as a formula (text starting with “=”, e.g. a unit named
+    “=HYPERLINK(…)”) a plain text cell: names and opinions from input files are data, never formulas."""
+    for row in worksheet.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":
+                cell.data_type = "s"

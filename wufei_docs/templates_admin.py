@@ -44,7 +44,7 @@ def template_path(name: str, templates: Path | None = None) -> Path:
     """A user template if the folder has one under this name, else the built-in one."""
     if templates is not None:
         if not templates.is_dir():
-            raise TemplateError(f"模板文件夹 {templates} 不存在")
+            raise TemplateError(f"模板文件夹 {templates} 不存在或不是文件夹")
         candidate = templates / name
         if candidate.is_file():
             return candidate
@@ -69,9 +69,12 @@ def export_templates(folder: Path, *, force: bool = False) -> list[Path]:
     if existing and not force:
         names = "、".join(t.name for t in existing)
         raise OutputError(f"{folder} 中已有 {names}；如需覆盖请加 --force")
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, target in zip(ALL_TEMPLATE_NAMES, targets, strict=True):
-        shutil.copyfile(source / name, target)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, target in zip(ALL_TEMPLATE_NAMES, targets, strict=True):
+            shutil.copyfile(source / name, target)
+    except OSError as e:
+        raise OutputError(f"无法写入 {e.filename or folder}：{e.strerror or e}") from None
     return targets
 
 
@@ -103,7 +106,7 @@ class CheckReport:
 def check_templates(folder: Path) -> CheckReport:
     """Lint the templates in `folder`: syntax errors, unknown variables, tags split across runs."""
     if not folder.is_dir():
-        raise TemplateError(f"模板文件夹 {folder} 不存在")
+        raise TemplateError(f"模板文件夹 {folder} 不存在或不是文件夹")
     report = CheckReport(folder)
     for name in ALL_TEMPLATE_NAMES:
         path = folder / name
@@ -143,15 +146,16 @@ def _split_tags(path: Path) -> list[Any]:
     import zipfile
 
     from . import xmlprep
+    from .render import read_member
 
     out = []
     try:
         with zipfile.ZipFile(path) as z:
             for info in z.infolist():
                 if info.filename.startswith("word/") and info.filename.endswith(".xml"):
-                    out += xmlprep.split_tags(z.read(info).decode("utf-8", "replace"))
-    except (zipfile.BadZipFile, OSError):
-        return []
+                    out += xmlprep.split_tags(read_member(z, info, path.name).decode("utf-8", "replace"))
+    except (zipfile.BadZipFile, OSError, TemplateError):
+        return []  # compile_docx reports a damaged file
     return out
 
 

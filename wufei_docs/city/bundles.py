@@ -24,6 +24,7 @@ MAX_JSON_BYTES = 20 * 1024 * 1024
 MAX_ZIP_MEMBERS = 50_000
 MAX_RATIO = 200  # uncompressed / compressed size of bundle.json
 MAX_NAME = 1024
+MAX_TEXT = 200  # one-line texts: names, counties, verdicts
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -176,13 +177,43 @@ def _parse_json(path: Path, raw: bytes) -> Any:
 
     try:
         text = raw.decode("utf-8-sig")
-        return json.loads(text, object_pairs_hook=no_duplicates, parse_constant=no_constants)
+        data = json.loads(text, object_pairs_hook=no_duplicates, parse_constant=no_constants)
     except UnicodeDecodeError:
         raise InputError(path, f"{BUNDLE_JSON} 不是 UTF-8 编码") from None
     except json.JSONDecodeError as e:
         raise InputError(path, f"{BUNDLE_JSON} 第{e.lineno}行：JSON 格式错误（{e.msg}）") from None
     except ValueError as e:
         raise InputError(path, f"{BUNDLE_JSON}：{e}") from None
+    where = _bad_text(data, "")
+    if where is not None:
+        raise InputError(
+            path, f"{BUNDLE_JSON} {where or '(根)'}：含有控制字符或无效的 Unicode 字符（不是 wufei bundle 生成的内容）"
+        )
+    return data
+
+
+_BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def _bad_text(value: Any, where: str) -> str | None:
+    """The path of the first string (key or value) that no enterprise file could have produced: control
+    characters or lone surrogates (`"\\ud800"` in JSON), which the register and the documents cannot hold."""
+    if isinstance(value, str):
+        return where if _BAD_CHARS.search(value) else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            here = f"{where}.{key}" if where else str(key)
+            if _BAD_CHARS.search(key):
+                return _shorten(here)
+            found = _bad_text(item, here)
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            found = _bad_text(item, f"{where}[{i}]")
+            if found is not None:
+                return found
+    return None
 
 
 # ---- checking the contract -------------------------------------------------------------------------
@@ -203,6 +234,9 @@ class _Checker:
             return None
         if not isinstance(value, str) or not value.strip():
             self.add(f"{where}{key}", "缺少或不是文字" if key not in d else "应为非空文字")
+            return None
+        if any(c in value for c in "\n\r\t\u2028\u2029") or len(value) > MAX_TEXT:
+            self.add(f"{where}{key}", f"应为一行文字（不超过 {MAX_TEXT} 字）")
             return None
         return value.strip()
 

@@ -146,6 +146,8 @@ def connect(
         raise OutputError(f"登记库 {path} 不存在；请先用 wufei city import 导入县级推荐包，或用 --db 指定登记库文件。")
     if path.exists() and path.is_dir():
         raise OutputError(f"{path} 是文件夹，不是登记库文件。")
+    if not _empty_or_sqlite(path):  # SQLite would silently turn a tiny file (a typo in --db) into a database
+        raise OutputError(f"{path} 不是登记库文件（不是 SQLite 数据库）。")
     try:
         conn = sqlite3.connect(path, timeout=wait, isolation_level=None)
     except sqlite3.Error as e:
@@ -158,6 +160,17 @@ def connect(
         conn.close()
         raise
     return conn
+
+
+def _empty_or_sqlite(path: Path) -> bool:
+    try:
+        with path.open("rb") as f:
+            head = f.read(16)
+    except FileNotFoundError:
+        return True
+    except OSError as e:
+        raise OutputError(f"无法打开登记库 {path}：{e.strerror or e}") from None
+    return head in (b"", b"SQLite format 3\x00")
 
 
 @contextmanager

@@ -89,12 +89,15 @@ def list_xlsx(batch: int, day: dt.date, rows: list[Listed]) -> bytes:
     from openpyxl import Workbook  # type: ignore[import-untyped]
     from openpyxl.styles import Alignment, Border, Font, Side  # type: ignore[import-untyped]
 
+    from ..safety import text_not_formulas
+
     wb = Workbook()
     ws = wb.active
     ws.title = f"第{batch}批"
     ws.append(list(LIST_HEADERS))
     for u in rows:
         ws.append([u.seq, u.name, u.uscc, u.county, u.type, u.evaluated_total])
+    text_not_formulas(ws)
     thin = Side(style="thin")
     for row in ws.iter_rows():
         for cell in row:

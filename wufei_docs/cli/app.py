@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -38,11 +39,20 @@ app = typer.Typer(
 )
 
 
+# Control characters other than tab and newline (ESC sequences, CR, C1 controls) in a file name or an
+# echoed input value could rewrite the user's terminal; they are shown as \x1b etc. instead.
+_TERMINAL_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    return _TERMINAL_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def err(message: str) -> None:
     """Print a user-facing message on stderr (no markup interpretation of user text)."""
     from rich.console import Console
 
-    Console(stderr=True, soft_wrap=True, highlight=False).print(message, style="red", markup=False)
+    Console(stderr=True, soft_wrap=True, highlight=False).print(printable(message), style="red", markup=False)
 
 
 def die(message: str) -> NoReturn:
@@ -59,13 +69,41 @@ def handled() -> Iterator[None]:
         yield
     except WufeiError as e:
         die(str(e))
+    except OSError as e:  # a path the user gave that the system refuses (too long, a loop, no permission…)
+        die(os_message(e))
     except KeyboardInterrupt:
         err("已中断。")
         raise typer.Exit(130) from None
 
 
+_ERRNO_TEXT = {
+    "ENAMETOOLONG": "文件名或路径过长",
+    "ENOENT": "不存在",
+    "ENOTDIR": "路径中有一部分不是文件夹",
+    "EISDIR": "这是一个文件夹",
+    "EEXIST": "已存在",
+    "EACCES": "没有权限",
+    "EPERM": "没有权限",
+    "ELOOP": "符号链接循环",
+    "ENOSPC": "磁盘空间不足",
+    "EROFS": "只读的文件系统",
+    "EBUSY": "正被其他程序使用",
+}
+
+
+def os_message(e: OSError) -> str:
+    """A system error on a user's path, in Chinese (the system's own text kept in brackets)."""
+    import errno
+
+    name = errno.errorcode.get(e.errno or 0, "")
+    where = f"{e.filename}：" if e.filename else ""
+    text = _ERRNO_TEXT.get(name)
+    detail = e.strerror or str(e)
+    return f"无法访问 {where}{text}（{detail}）" if text else f"无法访问 {where}{detail}"
+
+
 def out(text: str) -> None:
-    sys.stdout.write(text + "\n")
+    sys.stdout.write(printable(text) + "\n")
 
 
 def version_callback(value: bool) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +12,8 @@ from ..errors import InputError, Problem
 from .base import Loc, RawDocument, read_text
 
 MAX_DEPTH = 40
+MAX_FLOW_DEPTH = 200  # far above any real file; brackets in texts rarely stay open
+_BRACKETS = re.compile(r"[\[\]{}]")
 
 
 class _AliasFound(Exception):
@@ -27,17 +31,54 @@ def parse_yaml(text: str, source: str | Path) -> Any:
     """Round-trip parse (keeps positions); any YAML error becomes a located InputError."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.reader import ReaderError
 
+    if _flow_depth(text) > MAX_FLOW_DEPTH:
+        raise InputError(source, "YAML 嵌套层次过深（[ ] 或 { } 嵌套过多）")
     yaml = YAML(typ="rt", pure=True)
     yaml.allow_duplicate_keys = False
     try:
         return yaml.load(text)
     except MarkedYAMLError as e:
         raise InputError(source, [_yaml_problem(e)]) from None
+    except ReaderError as e:  # a raw control character in the file (YAML allows only printable text)
+        line = f"第{text[: e.position].count(chr(10)) + 1}行" if isinstance(e.position, int) else ""
+        code = f"U+{e.character:04X}" if isinstance(e.character, int) else ""
+        raise InputError(
+            source, [Problem("", f"YAML 格式错误：含有不允许的控制字符 {code}，请删除该字符", line)]
+        ) from None
     except YAMLError as e:
         raise InputError(source, f"YAML 格式错误：{e}") from None
     except RecursionError:
         raise InputError(source, "YAML 嵌套层次过深") from None
+    except (ValueError, OverflowError) as e:  # ruamel builds dates while parsing: 2025-02-30 fails here
+        raise InputError(source, [_bad_value(text, e)]) from None
+
+
+_DATE = re.compile(r"(?<![\d.])(\d{4})-(\d{1,2})-(\d{1,2})(?![\d])")
+
+
+def _bad_value(text: str, error: Exception) -> Problem:
+    """Locate the impossible date that made the parser fail (the parser does not say where)."""
+    for lineno, line in enumerate(text.split("\n"), 1):
+        for m in _DATE.finditer(line):
+            try:
+                dt.date(*map(int, m.groups()))
+            except ValueError:
+                return Problem("", f"“{m.group(0)}” 不是有效的日期", f"第{lineno}行")
+    return Problem("", f"YAML 中有无效的值（{error}）")
+
+
+def _flow_depth(text: str) -> int:
+    """How deep [ ] and { } nest, counted naively (brackets inside texts count too). The parser's time
+    grows with the square of this depth, so ten thousand `[` would keep it busy for minutes."""
+    depth = deepest = 0
+    for m in _BRACKETS.finditer(text):
+        depth = depth + 1 if m.group() in "[{" else max(depth - 1, 0)
+        deepest = max(deepest, depth)
+        if deepest > MAX_FLOW_DEPTH:
+            break
+    return deepest
 
 
 def _yaml_problem(e: Any) -> Problem:
