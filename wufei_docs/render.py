@@ -106,6 +106,52 @@ def clear_cache() -> None:
     _CACHE.clear()
 
 
+# --- pre-processed sources kept on disk between processes ------------------------------------------
+
+_STORE: list[Path] = []  # at most one folder
+
+
+def use_store(folder: Path | None) -> None:
+    """Keep the pre-processed Jinja source of every template part in `folder` (the bundle uses
+    OUT/.wufei/templates), so that later processes skip docxtpl's tag clean-up, the slow half of
+    compiling a template. Keyed by the part's bytes and the pre-processor's code and versions; the
+    source is compiled in the sandbox like any template, and gives the same bytes (tests). None: off."""
+    _STORE[:] = [folder] if folder is not None else []
+
+
+@cache
+def _engine() -> bytes:
+    from importlib.metadata import version
+
+    own = Path(xmlprep.__file__).read_bytes()
+    return f"{version('docxtpl')}|{version('lxml')}|{hashlib.sha256(own).hexdigest()}".encode()
+
+
+def _store_path(raw: bytes) -> Path | None:
+    if not _STORE:
+        return None
+    return _STORE[0] / (hashlib.sha256(_engine() + b"\0" + raw).hexdigest() + ".jinja")
+
+
+def _stored_source(raw: bytes) -> str | None:
+    path = _store_path(raw)
+    try:
+        return path.read_text("utf-8") if path is not None else None
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _store_source(raw: bytes, source: str) -> None:
+    import contextlib
+
+    from .fsutil import atomic_write_text
+
+    path = _store_path(raw)
+    if path is not None:
+        with contextlib.suppress(OSError):  # a store that cannot be written only costs time
+            atomic_write_text(path, source)
+
+
 def _read(path: Path) -> bytes:
     try:
         return path.read_bytes()
@@ -146,10 +192,13 @@ def _compile_part(name: str, part: str, raw: bytes) -> Part:
 
     if b"<!DOCTYPE" in raw or b"<!ENTITY" in raw:
         raise TemplateError(f"模板 {name} 的 {part} 含有 DOCTYPE/ENTITY 声明，不是 Word 保存的文档")
-    try:
-        source = xmlprep.to_jinja(xmlprep.canonical_xml(raw))
-    except Exception as e:  # lxml.etree.XMLSyntaxError and friends
-        raise TemplateError(f"模板 {name} 的 {part} 不是有效的 XML：{e}") from None
+    source = _stored_source(raw)
+    if source is None:
+        try:
+            source = xmlprep.to_jinja(xmlprep.canonical_xml(raw))
+        except Exception as e:  # lxml.etree.XMLSyntaxError and friends
+            raise TemplateError(f"模板 {name} 的 {part} 不是有效的 XML：{e}") from None
+        _store_source(raw, source)
     try:
         template = environment().from_string(source)
     except TemplateSyntaxError as e:
