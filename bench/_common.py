@@ -120,13 +120,21 @@ import json, resource, sys, time
 from pathlib import Path
 from wufei_docs.bundle import bundle
 args = json.loads(sys.argv[1])
+
+def hwm():  # this process's peak RSS (VmHWM; getrusage's also counts the bench process that forked it)
+    try:
+        with open("/proc/self/status") as f:
+            return next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
 start = time.perf_counter()
 report = bundle(Path(args["folder"]), Path(args["evaluation"]), Path(args["out"]), jobs=args["jobs"],
                 pdf=args["pdf"])
 seconds = time.perf_counter() - start
 print(json.dumps({"seconds": seconds, "rebuilt": len(report.rebuilt), "entries": len(report.entries),
                   "failed": len(report.failed),
-                  "self_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                  "self_kb": hwm(),
                   "child_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))
 """
 
