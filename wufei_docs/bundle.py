@@ -105,14 +105,15 @@ def discover(folder: Path, exclude: Iterable[Path] = ()) -> list[Path]:
     if not folder.is_dir():
         raise InputError(folder, "不是文件夹")
     skip = {p.resolve() for p in exclude}
+    names = {p.name for p in skip}
     suffixes = (*YAML_SUFFIXES, *XLSX_SUFFIXES)
     return sorted(
         p
         for p in folder.iterdir()
-        if p.is_file()
-        and p.suffix.lower() in suffixes
+        if p.suffix.lower() in suffixes
         and not p.name.startswith((".", "~$"))
-        and p.resolve() not in skip
+        and p.is_file()
+        and not (p.name in names and p.resolve() in skip)  # resolve (slow) only a possible match
     )
 
 
@@ -190,12 +191,15 @@ def _assess_all(
 
 
 def _warm_up() -> None:
-    """While the workers assess: import the document libraries and compile every template here, once;
-    the rendering stage's workers are then started from this process and inherit both (instead of each
-    worker spending ~0.1 s on them)."""
+    """While the workers assess: load the rubrics, import the document libraries and compile every template
+    here, once; the rendering stage's workers are then started from this process and inherit all that
+    (instead of each worker spending ~0.1 s on it)."""
     from .render import compile_docx
+    from .rubric import available_rubrics, load_rubric
     from .templates_admin import ALL_TEMPLATE_NAMES, template_path
 
+    for rubric in available_rubrics():
+        load_rubric(rubric)
     templates = _setup()[1]
     for name in ALL_TEMPLATE_NAMES:
         with contextlib.suppress(WufeiError):  # reported where the template is used

@@ -115,11 +115,13 @@ class AssessCache:
         package = record.get("package")
         if not isinstance(package, dict) or package.get("folder") != folder:
             return None
-        target = root / folder
+        target = os.path.join(root, folder)
         files = package.get("files")
-        if stat_key(target / "manifest.json") != package.get("manifest") or not isinstance(files, dict):
+        if stat_key(Path(target, "manifest.json")) != package.get("manifest") or not isinstance(files, dict):
             return None
-        if (target / ".wufei-journal.json").exists() or not all((target / n).is_file() for n in files):
+        if os.path.exists(os.path.join(target, ".wufei-journal.json")):
+            return None
+        if not all(os.path.isfile(os.path.join(target, n)) for n in files):
             return None
         return files
 
