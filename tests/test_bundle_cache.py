@@ -229,3 +229,39 @@ def _edit_docx(path: Path, old: str, new: str) -> None:
                 assert old.encode() in data
                 data = data.replace(old.encode(), new.encode())
             z.writestr(info, data)
+
+
+def test_cache_from_another_machine_is_not_trusted(county, tmp_path, checks, monkeypatch) -> None:
+    """OUT is copied around: a cache sealed with another key (or planted) is ignored, not believed."""
+    src, ev = county
+    out = tmp_path / "out"
+    monkeypatch.setenv("WUFEI_CACHE_HOME", str(tmp_path / "机器甲"))
+    bundle(src, ev, out, jobs=1)
+    cache = out / ".wufei" / "assess.json"
+    mac, _, text = cache.read_text("utf-8").partition("\n")
+    planted = json.loads(text)
+    for record in planted["files"].values():  # a planted cache that says everyone scored 110 and is recommended
+        record["entry"].update(self_total=110, recommended=True, reason=None)
+    cache.write_text(mac + "\n" + json.dumps(planted, ensure_ascii=False), "utf-8")
+    checks.clear()
+    bundle(src, ev, out, jobs=1)
+    assert sorted(checks) == sorted(p.name for p in src.iterdir())  # wrong seal: every file read again
+    assert all(e["self_total"] != 110 for e in by_source(out).values())
+    monkeypatch.setenv("WUFEI_CACHE_HOME", str(tmp_path / "机器乙"))  # the folder handed to someone else
+    checks.clear()
+    bundle(src, ev, out, jobs=1)
+    assert sorted(checks) == sorted(p.name for p in src.iterdir())
+    fresh_equals(src, ev, out, tmp_path)
+
+
+def test_without_a_key_nothing_is_cached(county, tmp_path, checks, monkeypatch) -> None:
+    src, ev = county
+    blocker = tmp_path / "不是文件夹"
+    blocker.write_text("x", "utf-8")
+    monkeypatch.setenv("WUFEI_CACHE_HOME", str(blocker / "sub"))
+    out = tmp_path / "out"
+    bundle(src, ev, out, jobs=1)
+    checks.clear()
+    bundle(src, ev, out, jobs=1)
+    assert len(checks) == 4 and not (out / ".wufei" / "assess.json").exists()
+    fresh_equals(src, ev, out, tmp_path)

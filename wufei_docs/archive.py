@@ -39,8 +39,8 @@ def zip_folder(
     Office files and PDFs are already compressed, so they are stored, which keeps this fast. Paths with a
     part in `exclude` (e.g. 历史版本) and hidden files (lock, caches) are left out.
 
-    With `state` (a JSON file), the next call copies the zip records of files whose inode, size, mtime and
-    ctime are unchanged straight from the previous archive, without reading the files."""
+    With `state` (a sealed JSON file, see sealed.py), the next call copies the zip records of files whose
+    inode, size, mtime and ctime are unchanged straight from the previous archive, without reading them."""
     from .fsutil import atomic_replace_with
 
     listing = _listing(folder, exclude)
@@ -247,10 +247,12 @@ def _load_state(state: Path | None, target: Path) -> dict[str, list[int]]:
     """The member records saved with the archive, if the archive is still the one they describe."""
     import json
 
+    from . import sealed
+
     if state is None:
         return {}
     try:
-        data = json.loads(state.read_text("utf-8"))
+        data = json.loads(sealed.read(state) or "null")
         st = target.stat()
     except (OSError, ValueError):
         return {}
@@ -263,16 +265,16 @@ def _load_state(state: Path | None, target: Path) -> dict[str, list[int]]:
 def _save_state(state: Path | None, target: Path, records: dict[str, list[int]]) -> None:
     import json
 
-    from .fsutil import atomic_write_text
+    from . import sealed
 
     if state is None:
         return
     try:
         st = target.stat()
-        payload = {"zip": [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns], "members": records}
-        atomic_write_text(state, json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
     except OSError:
-        pass  # without a state the next run reads every file
+        return  # without a state the next run reads every file
+    payload = {"zip": [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns], "members": records}
+    sealed.write(state, json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
 
 
 def _forget(state: Path | None) -> None:

@@ -7,7 +7,8 @@ rubrics, the templates, the options and the folder, so any of those changing sta
 means the file is hashed but neither parsed nor validated. It also remembers each package folder's
 manifest (its inode, size and mtime, fingerprint and file hashes), so an untouched package is known
 to be current without re-reading its manifest. `county.json` lets the lists and the letter be
-skipped when nothing they show has changed. A missing or unreadable cache only costs time.
+skipped when nothing they show has changed. A missing or unreadable cache only costs time. Every cache
+file is sealed (sealed.py): one copied in from elsewhere is ignored.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import __version__
+from . import __version__, sealed
 
 if TYPE_CHECKING:
     from .bundle import Entry
@@ -91,8 +92,8 @@ class AssessCache:
         self.key = key
         self.records: dict[str, dict[str, Any]] = {}
         try:
-            data = json.loads(self.path.read_text("utf-8"))
-        except (OSError, ValueError):
+            data = json.loads(sealed.read(self.path) or "null")
+        except ValueError:
             return
         if isinstance(data, dict) and data.get("format") == FORMAT and data.get("key") == key:
             records = data.get("files")
@@ -126,11 +127,9 @@ class AssessCache:
         return files
 
     def save(self, records: dict[str, dict[str, Any]]) -> None:
-        from .fsutil import atomic_write_text
 
         payload = {"format": FORMAT, "key": self.key, "files": records}
-        with contextlib.suppress(OSError):  # a cache that cannot be written only makes the next run slower
-            atomic_write_text(self.path, json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
+        sealed.write(self.path, json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
 
 
 def record(
@@ -157,8 +156,8 @@ def package_record(root: Path, folder: str, files: dict[str, str]) -> dict[str, 
 def county_unchanged(out: Path, key: str, names: tuple[str, ...]) -> bool:
     """True when the lists and the letter were last written from the same data and are untouched."""
     try:
-        data = json.loads((out / CACHE_DIR / COUNTY).read_text("utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(sealed.read(out / CACHE_DIR / COUNTY) or "null")
+    except ValueError:
         return False
     if not isinstance(data, dict) or data.get("key") != key or not isinstance(data.get("files"), dict):
         return False
@@ -167,11 +166,9 @@ def county_unchanged(out: Path, key: str, names: tuple[str, ...]) -> bool:
 
 
 def remember_county(out: Path, key: str, names: tuple[str, ...]) -> None:
-    from .fsutil import atomic_write_text
 
     payload = {"format": FORMAT, "key": key, "files": {n: stat_key(out / n) for n in names}}
-    with contextlib.suppress(OSError):
-        atomic_write_text(out / CACHE_DIR / COUNTY, json.dumps(payload, ensure_ascii=False))
+    sealed.write(out / CACHE_DIR / COUNTY, json.dumps(payload, ensure_ascii=False))
 
 
 def forget(out: Path, name: str) -> None:

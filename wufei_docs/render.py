@@ -116,8 +116,9 @@ _STORED: set[Path] = set()  # sources known to be in the store
 def use_store(folder: Path | None) -> None:
     """Keep the pre-processed Jinja source of every template part in `folder` (the bundle uses
     OUT/.wufei/templates), so that later processes skip docxtpl's tag clean-up, the slow half of
-    compiling a template. Keyed by the part's bytes and the pre-processor's code and versions; the
-    source is compiled in the sandbox like any template, and gives the same bytes (tests). None: off."""
+    compiling a template. Keyed by the template's bytes, the part and the pre-processor's code and
+    versions, and sealed (sealed.py: a source planted in a copied folder is not used); it is compiled in
+    the sandbox like any template and gives the same bytes (tests). None: off."""
     _STORE[:] = [folder] if folder is not None else []
 
 
@@ -138,24 +139,20 @@ def _store_path(digest: str, part: str) -> Path | None:
 
 
 def _stored_source(digest: str, part: str) -> str | None:
+    from . import sealed
+
     path = _store_path(digest, part)
-    try:
-        return path.read_text("utf-8") if path is not None else None
-    except (OSError, UnicodeDecodeError):
-        return None
+    return sealed.read(path) if path is not None else None
 
 
 def _store_source(digest: str, part: str, source: str) -> None:
-    import contextlib
-
-    from .fsutil import atomic_write_text
+    from . import sealed
 
     path = _store_path(digest, part)
     if path is None or path in _STORED:
         return
-    if not path.is_file():
-        with contextlib.suppress(OSError):  # a store that cannot be written only costs time
-            atomic_write_text(path, source)
+    if sealed.read(path) != source:
+        sealed.write(path, source)  # a store that cannot be written only costs time
     _STORED.add(path)
 
 
