@@ -265,3 +265,21 @@ def test_without_a_key_nothing_is_cached(county, tmp_path, checks, monkeypatch) 
     bundle(src, ev, out, jobs=1)
     assert len(checks) == 4 and not (out / ".wufei" / "assess.json").exists()
     fresh_equals(src, ev, out, tmp_path)
+
+
+def test_evaluation_read_from_the_cache_equals_the_file(county, tmp_path, monkeypatch) -> None:
+    from wufei_docs import bundle_cache
+
+    _, ev = county
+    data = load(ev)
+    first = next(iter(data["enterprises"]))
+    data["enterprises"][first].update(compliance={"H2": False}, opinion="  意见前后有空格  ", scores={"A4.1": 4.5})
+    ev.write_text(dump_yaml(data), "utf-8")
+    out = tmp_path / "out"
+    loaded, remember = bundle_cache.load_evaluation(ev, out)
+    remember()
+    assert (out / ".wufei" / "evaluation.json").is_file()
+    monkeypatch.setattr(api, "load_evaluation", lambda path: pytest.fail("the file was parsed again"))
+    cached, _ = bundle_cache.load_evaluation(ev, out)
+    assert cached == loaded
+    assert cached.enterprises[first].opinion == "意见前后有空格" and cached.enterprises[first].scores == {"A4.1": 4.5}

@@ -135,10 +135,9 @@ def bundle(
     records of unchanged members. The outputs are those a run into an empty OUT would give (apart from
     the 历史版本 and 修改说明 of packages that changed) and the zip is the one it would make."""
     from . import bundle_cache
-    from .api import load_evaluation
 
     folder, out = Path(folder), Path(out)
-    evaluation = load_evaluation(evaluation_path)
+    evaluation, remember_evaluation = bundle_cache.load_evaluation(Path(evaluation_path), out)
     files = discover(folder, exclude=[Path(evaluation_path)])
     if not files:
         raise InputError(folder, "文件夹中没有企业申报数据文件（.yaml/.yml/.xlsx）")
@@ -156,6 +155,7 @@ def bundle(
         county = _county_documents(report, evaluation, templates, cache.key)
         _produce_all(workers, todo, pdf, out, notify, county)
     cache.save(_records(assessed, out))
+    remember_evaluation()
     write_bundle_json(report, evaluation)
     write_summary(report)
     if zip_output:

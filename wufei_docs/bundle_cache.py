@@ -17,7 +17,9 @@ import contextlib
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import asdict
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
 
 CACHE_DIR = ".wufei"
 ASSESS = "assess.json"
+EVALUATION = "evaluation.json"
 COUNTY = "county.json"
 FORMAT = "wufei/bundle-cache-1"
 ASSESSED_FIELDS = (
@@ -53,6 +56,31 @@ def evaluation_digest(evaluation: Evaluation, uscc: str | None) -> str | None:
     return None if entry is None else digest(entry.model_dump_json().encode())
 
 
+def load_evaluation(path: Path, out: Path) -> tuple[Evaluation, Callable[[], None]]:
+    """The county evaluation, from OUT/.wufei/evaluation.json when the file is byte-for-byte the one
+    validated last time (and the tool the same); plus what records it for the next run (called once the
+    run has succeeded, so an invalid file never leaves anything behind)."""
+    from .api import load_evaluation as load
+    from .model import Evaluation
+
+    cached = out / CACHE_DIR / EVALUATION
+    try:
+        file_digest = digest(Path(path).read_bytes())
+    except OSError:
+        return load(path), lambda: None  # load() explains the problem
+    stamp = {"sha": file_digest, "code": code_digest()}
+    try:
+        data = json.loads(sealed.read(cached) or "null")
+        if isinstance(data, dict) and {k: data.get(k) for k in stamp} == stamp:
+            return Evaluation.model_validate_json(data["model"]), lambda: None
+    except ValueError:  # includes pydantic's ValidationError
+        pass
+    evaluation = load(path)
+    payload = json.dumps({**stamp, "model": evaluation.model_dump_json()}, ensure_ascii=False)
+    return evaluation, lambda: sealed.write(cached, payload)
+
+
+@cache
 def code_digest() -> str:
     """The tool's own code and rubrics: a new version or a local edit invalidates every cached result."""
     root = Path(__file__).resolve().parent
