@@ -197,7 +197,11 @@ class _Previous:
             _copy_range(self.file, out, run[0], run[1])
 
     def deflated(self, name: str, crc: int, size: int) -> bytes | None:
-        """The compressed bytes of `name` if the old archive holds the same content, deflated at our level."""
+        """The compressed bytes of `name` if the old archive holds the same content, deflated at our level.
+        Only without records: with them, a file whose stat changed has almost always changed, and reading
+        the old central directory would cost more than it saves."""
+        if self.records:
+            return None
         info = self.members.get(name) if self.file is not None else None
         if self.file is None or info is None or info.compress_type != zipfile.ZIP_DEFLATED:
             return None
