@@ -252,7 +252,18 @@ def _produce_all(
     """Render (and, without PDFs, write) each stale package in the workers, running `meanwhile` here in
     the mean time; with PDFs, all documents of all packages go through one LibreOffice run (pdf.convert:
     one or two processes), then the packages are written here."""
-    results = workers.map(_produce, [(a,) for a in todo], "生成申报材料", notify, meanwhile=meanwhile)
+    if workers.forks():
+        # workers forked from here see `todo` in their copy of this process: send indexes, not pickles
+        workers.restart()  # (a pool forked before `todo` existed would not see it)
+        _TODO[:] = todo
+        args: list[tuple[Any, ...]] = [(i,) for i in range(len(todo))]
+        fn: Callable[..., Any] = _produce_at
+    else:
+        args, fn = [(a,) for a in todo], _produce
+    try:
+        results = workers.map(fn, args, "生成申报材料", notify, meanwhile=meanwhile)
+    finally:
+        _TODO.clear()
     if pdf and todo:
         from .build import attach_pdfs
 
@@ -392,6 +403,13 @@ def _package_files(target: Path, fingerprint: str) -> dict[str, str] | None:
     if not all((target / name).is_file() for name in files):
         return None
     return {str(k): str(v) for k, v in files.items()}
+
+
+_TODO: list[Assessed] = []  # the packages to render, for workers forked from the parent
+
+
+def _produce_at(index: int) -> Any:
+    return _produce(_TODO[index])
 
 
 def _produce(a: Assessed) -> Any:
@@ -628,6 +646,12 @@ class _Workers:
     def __exit__(self, *exc: object) -> None:
         self.restart()
         _init(None)
+
+    def forks(self) -> bool:
+        """Whether workers would be forked from this process (and so share its memory as it is then)."""
+        import multiprocessing
+
+        return self.jobs != 1 and multiprocessing.get_start_method(allow_none=False) == "fork"
 
     def restart(self) -> None:
         """End the workers; the next stage forks new ones from this process as it is then."""
