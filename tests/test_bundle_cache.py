@@ -283,3 +283,16 @@ def test_evaluation_read_from_the_cache_equals_the_file(county, tmp_path, monkey
     cached, _ = bundle_cache.load_evaluation(ev, out)
     assert cached == loaded
     assert cached.enterprises[first].opinion == "意见前后有空格" and cached.enterprises[first].scores == {"A4.1": 4.5}
+
+
+def test_new_tool_version_starts_afresh(county, tmp_path, checks, monkeypatch) -> None:
+    from wufei_docs import bundle_cache
+
+    src, ev = county
+    out = tmp_path / "out"
+    bundle(src, ev, out, jobs=1)
+    monkeypatch.setattr(bundle_cache, "code_digest", lambda: "另一个版本")
+    checks.clear()
+    bundle(src, ev, out, jobs=1)
+    assert sorted(checks) == sorted(p.name for p in src.iterdir())
+    fresh_equals(src, ev, out, tmp_path)
