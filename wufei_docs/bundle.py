@@ -11,14 +11,13 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import os
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .bundle_pool import Progress, Workers, setup
 from .errors import InputError, WufeiError
 from .loaders import XLSX_SUFFIXES, YAML_SUFFIXES
 from .model import Evaluation
@@ -27,7 +26,6 @@ from .scoring import PASS, VETO, ScoreResult
 BUNDLE_FORMAT = "wufei/bundle-1"
 ENTERPRISE_FOLDER = "企业"
 HISTORY = "历史版本"
-Progress = Callable[[str, int, int], None]  # (stage label, done, total)
 
 
 @dataclass
@@ -143,7 +141,7 @@ def bundle(
         raise InputError(folder, "文件夹中没有企业申报数据文件（.yaml/.yml/.xlsx）")
     notify = progress or (lambda stage, done, total: None)
     cache = bundle_cache.AssessCache(out, bundle_cache.environment_key(folder, evaluation, templates, pdf))
-    with _Workers(jobs, (evaluation, templates, pdf, out)) as workers:
+    with Workers(jobs, (evaluation, templates, pdf, out)) as workers:
         assessed = _assess_all(workers, files, cache, evaluation, notify)
         entries = [a.entry for a in assessed]
         warnings = _check_duplicates(assessed) + _evaluation_warnings(evaluation, assessed)
@@ -167,7 +165,7 @@ def bundle(
 
 
 def _assess_all(
-    workers: _Workers, files: list[Path], cache: Any, evaluation: Evaluation, notify: Progress
+    workers: Workers, files: list[Path], cache: Any, evaluation: Evaluation, notify: Progress
 ) -> list[Assessed]:
     """Cached results for unchanged files, fresh ones (in parallel) for the rest; in file order."""
     from .bundle_cache import digest
@@ -200,13 +198,13 @@ def _warm_up() -> None:
 
     for rubric in available_rubrics():
         load_rubric(rubric)
-    templates = _setup()[1]
+    templates = setup()[1]
     for name in ALL_TEMPLATE_NAMES:
         with contextlib.suppress(WufeiError):  # reported where the template is used
             compile_docx(template_path(name, templates))
 
 
-def _stale(workers: _Workers, assessed: list[Assessed], cache: Any, out: Path, notify: Progress) -> list[Assessed]:
+def _stale(workers: Workers, assessed: list[Assessed], cache: Any, out: Path, notify: Progress) -> list[Assessed]:
     """The enterprises whose package folder does not already hold the current version (they need
     rendering); sets `entry.files` for the others. A cached result whose package is gone is assessed
     again, since rendering needs the parsed file."""
@@ -242,7 +240,7 @@ def _stale(workers: _Workers, assessed: list[Assessed], cache: Any, out: Path, n
 
 
 def _produce_all(
-    workers: _Workers,
+    workers: Workers,
     todo: list[Assessed],
     pdf: bool,
     out: Path,
@@ -296,7 +294,7 @@ class Assessed:
 def _assess(path: Path) -> Assessed:
     from .bundle_cache import digest, record
 
-    evaluation, templates, pdf, _ = _setup()
+    evaluation, templates, pdf, _ = setup()
     a = _assess_one(path, evaluation)
     if a.checked is not None:
         from .build import fingerprint
@@ -417,7 +415,7 @@ def _produce(a: Assessed) -> Any:
     Without PDFs the package is written here too, so the parent never holds the documents."""
     from .build import build_package
 
-    _, templates, pdf, out = _setup()
+    _, templates, pdf, out = setup()
     assert a.checked is not None and a.result is not None
     package = build_package(
         a.checked,
@@ -599,105 +597,6 @@ def _write_if_changed(path: Path, text: str) -> None:
     except OSError:
         pass
     atomic_write_bytes(path, data)
-
-
-# --- parallelism -------------------------------------------------------------------------------
-
-_SETUP: tuple[Any, ...] | None = None  # (evaluation, templates, pdf, out) of the running bundle
-
-
-def _init(setup: tuple[Any, ...] | None, worker: bool = False) -> None:
-    """Pool initializer: what every task needs, sent once per worker instead of once per task; the
-    templates' pre-processed sources are kept in OUT/.wufei/templates for the next run."""
-    from .render import use_store
-
-    global _SETUP
-    _SETUP = setup
-    use_store(Path(setup[3]) / ".wufei" / "templates" if setup is not None else None)
-    if worker:
-        import gc
-
-        gc.freeze()  # what the worker inherited is long-lived: the collector need not scan it again and again
-
-
-def _setup() -> tuple[Any, ...]:
-    assert _SETUP is not None
-    return _SETUP
-
-
-def _jobs(jobs: int | None, n: int) -> int:
-    if jobs is None:
-        jobs = os.cpu_count() or 1
-    return max(1, min(jobs, n))
-
-
-class _Workers:
-    """A process pool started on the first stage with enough work for it (a re-run that found one
-    changed file stays in this process); the same pool serves the later stages."""
-
-    def __init__(self, jobs: int | None, setup: tuple[Any, ...]) -> None:
-        self.jobs, self.setup = jobs, setup
-        self.pool: ProcessPoolExecutor | None = None
-
-    def __enter__(self) -> _Workers:
-        _init(self.setup)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.restart()
-        _init(None)
-
-    def forks(self) -> bool:
-        """Whether workers would be forked from this process (and so share its memory as it is then)."""
-        import multiprocessing
-
-        return self.jobs != 1 and multiprocessing.get_start_method(allow_none=False) == "fork"
-
-    def restart(self) -> None:
-        """End the workers; the next stage forks new ones from this process as it is then."""
-        if self.pool is not None:
-            self.pool.shutdown()
-            self.pool = None
-
-    def map(
-        self,
-        fn: Callable[..., Any],
-        args: list[tuple[Any, ...]],
-        stage: str,
-        notify: Progress,
-        done: int = 0,
-        meanwhile: Callable[[], None] | None = None,
-        warm_up: Callable[[], None] | None = None,
-    ) -> list[Any]:
-        """fn(*a) for each a, in order; `meanwhile` runs in this process once the tasks are handed out.
-        `warm_up` too, but only when the tasks go to workers, which are then ended (see `_warm_up`)."""
-        total = done + len(args)
-        notify(stage, done, total)
-        workers = _jobs(self.jobs, len(args))
-        if self.pool is None and workers > 1:
-            self.pool = ProcessPoolExecutor(workers, initializer=_init, initargs=(self.setup, True))
-        if self.pool is None:
-            if meanwhile is not None:
-                meanwhile()
-            results: Iterable[Any] = (fn(*a) for a in args)
-        else:
-            chunk = max(1, min(4, len(args) // (8 * workers)))  # small chunks: no worker left alone at the end
-            results = self.pool.map(_call, [(fn, a) for a in args], chunksize=chunk)
-            for task in (meanwhile, warm_up):
-                if task is not None:
-                    task()
-        out = []
-        for result in results:
-            out.append(result)
-            notify(stage, done + len(out), total)
-        if warm_up is not None and self.pool is not None:
-            self.restart()
-        return out
-
-
-def _call(args: tuple[Callable[..., Any], tuple[Any, ...]]) -> Any:
-    fn, fn_args = args
-    return fn(*fn_args)
 
 
 def _num(value: Any) -> Any:
