@@ -7,7 +7,7 @@ one:    wufei_docs.pdf.convert(docs, processes=1): all files in ONE LibreOffice 
 wufei:  wufei_docs.pdf.convert(docs): the same, split over 2 processes with their own profiles on 2+ cores.
 
 Run: .venv/bin/python bench/pdf_batch.py [--n 10] [--dir DIR [--evaluation FILE]] [--repeat 1]
-The last line is the ratio (naive time / wufei time).
+The last line is the ratio (naive time / wufei time; with --repeat, the fastest run of each).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from _common import bundle_jobs, data_arguments, data_set, fmt_runs, median, workdir
+from _common import best, bundle_jobs, data_arguments, data_set, fmt_runs, workdir
 
 
 def naive(docs: dict[str, bytes], work: Path, soffice: str) -> float:
@@ -74,7 +74,7 @@ def main() -> None:
                 times[label].append(time.perf_counter() - start)
                 assert len(pdfs) == len(docs) and all(p.startswith(b"%PDF") for p in pdfs.values())
             print(f"run {i + 1}: " + "   ".join(f"{k} {v[-1]:.2f}s" for k, v in times.items()))
-        n, one, w = (median(times[k]) for k in ("naive", "one", "wufei"))
+        n, one, w = (best(times[k]) for k in ("naive", "one", "wufei"))
         print(f"naive: one soffice per file   {fmt_runs(times['naive'])}   {n / len(docs):.2f} s per document")
         print(f"one soffice for all files     {fmt_runs(times['one'])}   ratio {n / one:.1f}x")
         print(f"wufei (batch over 2 soffice)  {fmt_runs(times['wufei'])}   ratio {n / w:.1f}x")
