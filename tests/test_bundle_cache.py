@@ -296,3 +296,17 @@ def test_new_tool_version_starts_afresh(county, tmp_path, checks, monkeypatch) -
     bundle(src, ev, out, jobs=1)
     assert sorted(checks) == sorted(p.name for p in src.iterdir())
     fresh_equals(src, ev, out, tmp_path)
+
+
+def test_symlinked_cache_folder_is_refused(county, tmp_path) -> None:
+    from wufei_docs.errors import OutputError
+
+    src, ev = county
+    out = tmp_path / "out"
+    out.mkdir()
+    elsewhere = tmp_path / "别处"
+    elsewhere.mkdir()
+    (out / ".wufei").symlink_to(elsewhere)
+    with pytest.raises(OutputError, match="符号链接"):
+        bundle(src, ev, out, jobs=1)
+    assert list(elsewhere.iterdir()) == []

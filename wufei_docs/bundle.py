@@ -18,7 +18,7 @@ from typing import Any
 
 from . import __version__
 from .bundle_pool import Progress, Workers, setup
-from .errors import InputError, WufeiError
+from .errors import InputError, OutputError, WufeiError
 from .loaders import XLSX_SUFFIXES, YAML_SUFFIXES
 from .model import Evaluation
 from .scoring import PASS, VETO, ScoreResult
@@ -139,6 +139,8 @@ def bundle(
     files = discover(folder, exclude=[Path(evaluation_path)])
     if not files:
         raise InputError(folder, "文件夹中没有企业申报数据文件（.yaml/.yml/.xlsx）")
+    if (out / bundle_cache.CACHE_DIR).is_symlink():
+        raise OutputError(f"{out / bundle_cache.CACHE_DIR} 是符号链接，为安全起见不向其中写入；请删除它后重试")
     notify = progress or (lambda stage, done, total: None)
     cache = bundle_cache.AssessCache(out, bundle_cache.environment_key(folder, evaluation, templates, pdf))
     with Workers(jobs, (evaluation, templates, pdf, out)) as workers:
