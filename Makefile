@@ -34,6 +34,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_render.py
+	$(BIN)/python bench/startup.py
+	$(BIN)/python bench/bundle_vs_naive.py
+	$(BIN)/python bench/rebundle.py
+	$(BIN)/python bench/pdf_batch.py
 
 clean:
 	rm -rf $(VENV) outputs .pytest_cache .mypy_cache .ruff_cache

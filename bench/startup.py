@@ -36,6 +36,23 @@ def heavy_modules(args: list[str]) -> list[str]:
     return eval(out.rsplit("LOADED", 1)[1].strip())  # our own printed list
 
 
+def import_costs(args: list[str], top: int = 6) -> tuple[float, list[tuple[str, float]]]:
+    """Total import time of a command (python -X importtime) and its most expensive top-level packages."""
+    code = "import sys; sys.argv=['wufei', *sys.argv[1:]]\ntry:\n from wufei_docs.cli import main; main()\nexcept SystemExit: pass\n"
+    err = subprocess.run([sys.executable, "-X", "importtime", "-c", code, *args], capture_output=True, text=True,
+                         cwd=ROOT).stderr  # fmt: skip
+    per_package: dict[str, float] = {}
+    total = 0.0
+    for line in err.splitlines():
+        fields = line.removeprefix("import time:").split("|")
+        if not line.startswith("import time:") or len(fields) != 3 or not fields[0].strip().isdigit():
+            continue  # the header line
+        ms, root = int(fields[0]) / 1000, fields[2].strip().split(".")[0]
+        per_package[root] = per_package.get(root, 0.0) + ms
+        total += ms
+    return total, sorted(per_package.items(), key=lambda kv: -kv[1])[:top]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=15)
@@ -51,6 +68,9 @@ def main() -> None:
         f"wufei validate example    {validate_ms:7.1f} ms   heavy modules loaded: {heavy_modules(['validate', str(EXAMPLE)]) or '无'}"
     )
     print(f"eager imports + --help    {eager_help_ms:7.1f} ms")
+    for label, args in (("--help", ["--help"]), ("validate", ["validate", str(EXAMPLE)])):
+        total, top = import_costs(args)
+        print(f"import cost of {label}: {total:.0f} ms; largest: " + ", ".join(f"{n} {ms:.0f} ms" for n, ms in top))
     print(
         f"import cost of --help over bare python: {help_ms - baseline:.1f} ms; eager imports would add {eager_help_ms - help_ms:.1f} ms"
     )

@@ -8,16 +8,16 @@ One broken enterprise file is reported and does not stop the others.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
-import os
 from collections.abc import Callable, Iterable
-from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .bundle_pool import Progress, Workers, setup
 from .errors import InputError, OutputError, WufeiError
 from .loaders import XLSX_SUFFIXES, YAML_SUFFIXES
 from .model import Evaluation
@@ -26,7 +26,6 @@ from .scoring import PASS, VETO, ScoreResult
 BUNDLE_FORMAT = "wufei/bundle-1"
 ENTERPRISE_FOLDER = "企业"
 HISTORY = "历史版本"
-Progress = Callable[[str, int, int], None]  # (stage label, done, total)
 
 
 @dataclass
@@ -70,8 +69,7 @@ class Entry:
             "opinion",
             "files",
         ]
-        d = asdict(self)
-        return {k: _num(d[k]) for k in keys}
+        return {k: _num(dict(v) if isinstance(v := getattr(self, k), dict) else v) for k in keys}
 
 
 @dataclass
@@ -105,14 +103,15 @@ def discover(folder: Path, exclude: Iterable[Path] = ()) -> list[Path]:
     if not folder.is_dir():
         raise InputError(folder, "不是文件夹")
     skip = {p.resolve() for p in exclude}
+    names = {p.name for p in skip}
     suffixes = (*YAML_SUFFIXES, *XLSX_SUFFIXES)
     return sorted(
         p
         for p in folder.iterdir()
-        if p.is_file()
-        and p.suffix.lower() in suffixes
+        if p.suffix.lower() in suffixes
         and not p.name.startswith((".", "~$"))
-        and p.resolve() not in skip
+        and p.is_file()
+        and not (p.name in names and p.resolve() in skip)  # resolve (slow) only a possible match
     )
 
 
@@ -127,58 +126,66 @@ def bundle(
     progress: Progress | None = None,
     zip_output: bool = True,
 ) -> BundleReport:
-    """Build the county bundle; raises InputError (nothing written) when the evaluation file is invalid."""
-    from .api import load_evaluation
+    """Build the county bundle; raises InputError (nothing written) when the evaluation file is invalid.
+
+    A re-run into the same OUT reuses what has not changed (see bundle_cache): unchanged files are
+    hashed, not parsed; unchanged packages, lists and letter are not rewritten; the zip copies the
+    records of unchanged members. The outputs are those a run into an empty OUT would give (apart from
+    the 历史版本 and 修改说明 of packages that changed) and the zip is the one it would make."""
+    from . import bundle_cache
 
     folder, out = Path(folder), Path(out)
-    evaluation = load_evaluation(evaluation_path)
+    evaluation, remember_evaluation = bundle_cache.load_evaluation(Path(evaluation_path), out)
     _check_output(folder, out)
     files = discover(folder, exclude=[Path(evaluation_path)])
     if not files:
         raise InputError(folder, "文件夹中没有企业申报数据文件（.yaml/.yml/.xlsx）")
+    if (out / bundle_cache.CACHE_DIR).is_symlink():
+        raise OutputError(f"{out / bundle_cache.CACHE_DIR} 是符号链接，为安全起见不向其中写入；请删除它后重试")
     notify = progress or (lambda stage, done, total: None)
-    jobs = _jobs(jobs, len(files))
-
-    with _executor(jobs) as pool:
-        assessed = _map(pool, _assess, [(f, evaluation) for f in files], "校验与计分", notify)
+    cache = bundle_cache.AssessCache(out, bundle_cache.environment_key(folder, evaluation, templates, pdf))
+    with Workers(jobs, (evaluation, templates, pdf, out)) as workers:
+        assessed = _assess_all(workers, files, cache, evaluation, notify)
         entries = [a.entry for a in assessed]
         warnings = _check_duplicates(assessed) + _evaluation_warnings(evaluation, assessed)
         _assign_folders(assessed)
-        todo = [a for a in assessed if a.entry.error is None and not _is_current(out, a, templates, pdf)]
-        rendered = _map(pool, _render, [(a, templates, pdf) for a in todo], "生成申报材料", notify)
-    packages = dict(zip((a.entry.source for a in todo), rendered, strict=True))
-    if pdf and packages:
-        notify("转换 PDF", 0, 1)
-        packages = _with_pdfs(packages)
-        notify("转换 PDF", 1, 1)
-    rubric_id = next((a.checked.rubric.id for a in assessed if a.checked is not None), "ganzhou-2023")
-    report = BundleReport(out, None, evaluation.county, rubric_id, _ordered(entries), warnings)
+        todo = _stale(workers, assessed, cache, out, notify)
+        rubric_id = next((a.rubric for a in assessed if a.rubric), "ganzhou-2023")
+        report = BundleReport(out, None, evaluation.county, rubric_id, _ordered(entries), warnings)
+        # the lists and the letter need the scores, not the packages: written here while the workers render
+        _check_package_folders(out, assessed)
+        try:
+            county = _county_documents(report, evaluation, templates, cache.key)
+            _produce_all(workers, todo, pdf, out, notify, county)
+        except OSError as e:
+            raise OutputError(f"无法写入 {e.filename or out}：{e.strerror or e}") from None
     try:
-        _write_packages(out, assessed, packages)
-        _write_bundle_files(report, evaluation, templates, zip_output)
-    except WufeiError:
-        raise
+        cache.save(_records(assessed, out))
+        remember_evaluation()
+        write_bundle_json(report, evaluation)
+        write_summary(report)
+        if zip_output:
+            from .archive import zip_folder
+
+            report.zip_path = out.with_name(out.name + ".zip")
+            zip_folder(out, report.zip_path, skip=_package_history, state=out / ".wufei" / "zip.json")
     except OSError as e:
         raise OutputError(f"无法写入 {e.filename or out}：{e.strerror or e}") from None
     return report
 
 
-def _write_bundle_files(report: BundleReport, evaluation: Evaluation, templates: Path | None, zip_output: bool) -> None:
-    from .county_docs import write_county_documents
-
-    write_county_documents(report, evaluation, templates=templates)
-    write_bundle_json(report, evaluation)
-    write_summary(report)
-    if zip_output:
-        from .archive import zip_folder
-
-        report.zip_path = report.out.with_name(report.out.name + ".zip")
-        zip_folder(report.out, report.zip_path, skip=_package_history)
-
-
 def _package_history(parts: tuple[str, ...]) -> bool:
     """企业/<name>/历史版本/…: earlier versions stay out of the zip (a unit may be *named* 历史版本)."""
     return len(parts) > 2 and parts[0] == ENTERPRISE_FOLDER and parts[2] == HISTORY
+
+
+def _check_package_folders(out: Path, assessed: list[Assessed]) -> None:
+    """All checked before the first write: a symlinked 企业/ must not take any package outside OUT."""
+    from .safety import inside
+
+    for a in assessed:
+        if a.entry.error is None and a.entry.folder is not None:
+            inside(out, a.entry.folder)
 
 
 def _check_output(folder: Path, out: Path) -> None:
@@ -197,32 +204,182 @@ def _check_output(folder: Path, out: Path) -> None:
         )
 
 
+def _assess_all(
+    workers: Workers, files: list[Path], cache: Any, evaluation: Evaluation, notify: Progress
+) -> list[Assessed]:
+    """Cached results for unchanged files, fresh ones (in parallel) for the rest; in file order."""
+    from .bundle_cache import digest
+
+    known: dict[Path, Assessed] = {}
+    for path in files if cache.records else ():
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue  # _assess reports it
+        hit = cache.lookup(path.name, digest(data), evaluation)
+        if hit is not None:
+            entry = Entry(**hit["entry"])
+            ev = evaluation.enterprises.get(entry.uscc) if entry.uscc else None
+            known[path] = Assessed(path, entry, evaluation=ev, rubric=hit["rubric"], fingerprint=hit["fingerprint"])
+            known[path].record = hit
+    missing = [p for p in files if p not in known]
+    fresh = workers.map(_assess, [(p,) for p in missing], "校验与计分", notify, done=len(known), warm_up=_warm_up)
+    known.update(zip(missing, fresh, strict=True))
+    return [known[p] for p in files]
+
+
+def _warm_up() -> None:
+    """While the workers assess: load the rubrics, import the document libraries and compile every template
+    here, once; the rendering stage's workers are then started from this process and inherit all that
+    (instead of each worker spending ~0.1 s on it)."""
+    from .render import compile_docx
+    from .rubric import available_rubrics, load_rubric
+    from .templates_admin import ALL_TEMPLATE_NAMES, template_path
+
+    for rubric in available_rubrics():
+        load_rubric(rubric)
+    templates = setup()[1]
+    for name in ALL_TEMPLATE_NAMES:
+        with contextlib.suppress(WufeiError):  # reported where the template is used
+            compile_docx(template_path(name, templates))
+
+
+def _stale(workers: Workers, assessed: list[Assessed], cache: Any, out: Path, notify: Progress) -> list[Assessed]:
+    """The enterprises whose package folder does not already hold the current version (they need
+    rendering); sets `entry.files` for the others. A cached result whose package is gone is assessed
+    again, since rendering needs the parsed file."""
+    todo, again = [], []
+    for a in assessed:
+        if a.entry.error is not None or a.entry.folder is None:
+            continue
+        files = cache.current_files(a.record, a.entry.folder, out) if a.checked is None else None
+        if files is None:
+            files = _package_files(out / a.entry.folder, a.fingerprint)
+        if files is not None:
+            a.entry.files = files
+        elif a.checked is None:
+            again.append(a)
+        else:
+            todo.append(a)
+    if again:
+        redone = workers.map(_assess, [(a.path,) for a in again], "校验与计分", notify)
+        from .bundle_cache import ASSESSED_FIELDS
+
+        for a, b in zip(again, redone, strict=True):
+            for name in ASSESSED_FIELDS:  # the same, unless the file changed since it was hashed
+                setattr(a.entry, name, getattr(b.entry, name))
+            a.checked, a.self_result, a.result = b.checked, b.self_result, b.result
+            a.source_bytes, a.evaluation, a.fingerprint, a.record = (
+                b.source_bytes,
+                b.evaluation,
+                b.fingerprint,
+                b.record,
+            )
+        todo += [a for a in again if a.checked is not None]
+    return todo
+
+
+def _produce_all(
+    workers: Workers,
+    todo: list[Assessed],
+    pdf: bool,
+    out: Path,
+    notify: Progress,
+    meanwhile: Callable[[], None] | None,
+) -> None:
+    """Render (and, without PDFs, write) each stale package in the workers, running `meanwhile` here in
+    the mean time; with PDFs, all documents of all packages go through one LibreOffice run (pdf.convert:
+    one or two processes), then the packages are written here."""
+    if workers.forks():
+        # workers forked from here see `todo` in their copy of this process: send indexes, not pickles
+        workers.restart()  # (a pool forked before `todo` existed would not see it)
+        _TODO[:] = todo
+        args: list[tuple[Any, ...]] = [(i,) for i in range(len(todo))]
+        fn: Callable[..., Any] = _produce_at
+    else:
+        args, fn = [(a,) for a in todo], _produce
+    try:
+        results = workers.map(fn, args, "生成申报材料", notify, meanwhile=meanwhile)
+    finally:
+        _TODO.clear()
+    if pdf and todo:
+        from .build import attach_pdfs
+
+        notify("转换 PDF", 0, 1)
+        packages = attach_pdfs(results)
+        notify("转换 PDF", 1, 1)
+        results = [_write(pkg, out, a.entry.folder) for a, pkg in zip(todo, packages, strict=True)]
+    for a, (files, package) in zip(todo, results, strict=True):
+        a.entry.files, a.entry.rebuilt, a.package = files, True, package
+
+
 # --- assessing one enterprise (runs in a worker process) -------------------------------------
 
 
 @dataclass
 class Assessed:
+    path: Path
     entry: Entry
-    checked: Any = None  # validation.Checked
+    checked: Any = None  # validation.Checked; None for a result taken from the cache
     self_result: ScoreResult | None = None
     result: ScoreResult | None = None
     source_bytes: bytes = b""
     evaluation: Any = None  # model.EnterpriseEvaluation
     fingerprint: str = ""
+    rubric: str | None = None
+    record: dict[str, Any] = field(default_factory=dict)  # for the cache (bundle_cache.record)
+    package: dict[str, Any] | None = None  # bundle_cache.package_record of a package written now
 
 
-def _assess(path: Path, evaluation: Evaluation) -> Assessed:
+def _assess(path: Path) -> Assessed:
+    from .bundle_cache import digest, record
+
+    evaluation, templates, pdf, _ = setup()
+    a = _assess_one(path, evaluation)
+    if a.checked is not None:
+        from .build import fingerprint
+
+        a.rubric = a.checked.rubric.id
+        a.fingerprint = fingerprint(
+            a.source_bytes,
+            a.checked.rubric.id,
+            templates=templates,
+            evaluation=_evaluation_json(a),
+            pdf=pdf,
+            evaluated=a.evaluation is not None,
+        )
+    if a.source_bytes:
+        a.record = record(a.entry, digest(a.source_bytes), evaluation, a.rubric, a.fingerprint)
+    return a
+
+
+def _small_file_bytes(path: Path) -> bytes:
+    """The bytes of an invalid file, so the cache can tell when it changes; b"" for what is too big to read."""
+    from .loaders.base import MAX_TEXT_BYTES
+
+    try:
+        return path.read_bytes() if path.is_file() and path.stat().st_size <= MAX_TEXT_BYTES else b""
+    except OSError:
+        return b""
+
+
+def _assess_one(path: Path, evaluation: Evaluation) -> Assessed:
     from .api import check
     from .scoring import score
 
     entry = Entry(source=path.name)
+    source_bytes = b""
     try:
-        checked = check(path)  # first: it refuses oversize files before they are read whole
+        checked = check(path)  # first: it refuses oversize or odd files before they are read whole
         source_bytes = path.read_bytes()
+    except OSError as error:
+        entry.error = f"无法读取文件：{error.strerror or error}"
+        entry.reason = f"文件无效：{entry.error}"
+        return Assessed(path, entry)
     except WufeiError as error:
         entry.error = _first_line(error)
         entry.reason = f"文件无效：{entry.error}"
-        return Assessed(entry)
+        return Assessed(path, entry, source_bytes=_small_file_bytes(path))
     ent = checked.enterprise
     entry.uscc, entry.name, entry.county = ent.unit.uscc, ent.unit.name, ent.unit.county
     self_result = score(ent, checked.rubric)
@@ -239,7 +396,7 @@ def _assess(path: Path, evaluation: Evaluation) -> Assessed:
     if ent.unit.county != evaluation.county:
         entry.warnings.append(f"{ent.unit.name}：所在县区为 {ent.unit.county}，与评估县区 {evaluation.county} 不一致")
     entry.recommended, entry.reason = _recommendation(ev is not None, result)
-    return Assessed(entry, checked, self_result, result, source_bytes, ev)
+    return Assessed(path, entry, checked, self_result, result, source_bytes, ev)
 
 
 def _recommendation(evaluated: bool, result: ScoreResult) -> tuple[bool, str | None]:
@@ -269,35 +426,48 @@ def _first_line(error: WufeiError) -> str:
     return str(error)
 
 
-# --- rendering (runs in a worker process) ---------------------------------------------------
+# --- rendering and writing (runs in a worker process) ----------------------------------------
 
 
 def _evaluation_json(a: Assessed) -> Any:
     return a.evaluation.model_dump(mode="json") if a.evaluation is not None else None
 
 
-def _is_current(out: Path, a: Assessed, templates: Path | None, pdf: bool) -> bool:
-    """Compute the fingerprint before rendering; an unchanged enterprise is not rendered at all."""
-    from .build import fingerprint
-    from .package import package_is_current
+def _package_files(target: Path, fingerprint: str) -> dict[str, str] | None:
+    """The file hashes of the package in `target` if it is complete and built from `fingerprint`
+    (same test as package.package_is_current, reading the manifest once)."""
+    from .fsutil import Journal
+    from .package import MANIFEST
 
-    a.fingerprint = fingerprint(
-        a.source_bytes,
-        a.checked.rubric.id,
-        templates=templates,
-        evaluation=_evaluation_json(a),
-        pdf=pdf,
-        evaluated=a.evaluation is not None,
-    )
-    assert a.entry.folder is not None
-    return package_is_current(out / a.entry.folder, a.fingerprint)
+    try:
+        manifest = json.loads((target / MANIFEST).read_bytes())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(manifest, dict) or manifest.get("fingerprint") != fingerprint:
+        return None
+    files = manifest.get("files")
+    if not isinstance(files, dict) or (target / Journal.name).exists():
+        return None
+    if not all((target / name).is_file() for name in files):
+        return None
+    return {str(k): str(v) for k, v in files.items()}
 
 
-def _render(a: Assessed, templates: Path | None, pdf: bool) -> Any:
-    """Render one package in memory; 附件1 shows 自评分 beside 核定分 when the county evaluated it."""
+_TODO: list[Assessed] = []  # the packages to render, for workers forked from the parent
+
+
+def _produce_at(index: int) -> Any:
+    return _produce(_TODO[index])
+
+
+def _produce(a: Assessed) -> Any:
+    """Render one package in memory; 附件1 shows 自评分 beside 核定分 when the county evaluated it.
+    Without PDFs the package is written here too, so the parent never holds the documents."""
     from .build import build_package
 
-    return build_package(
+    _, templates, pdf, out = setup()
+    assert a.checked is not None and a.result is not None
+    package = build_package(
         a.checked,
         a.result,
         source_bytes=a.source_bytes,
@@ -307,41 +477,58 @@ def _render(a: Assessed, templates: Path | None, pdf: bool) -> Any:
         pdf=pdf,
         defer_pdf=True,
     )
+    return package if pdf else _write(package, out, a.entry.folder)
 
 
-def _with_pdfs(packages: dict[str, Any]) -> dict[str, Any]:
-    """All documents of all changed packages go through ONE LibreOffice process."""
-    from .build import attach_pdfs
-
-    names = list(packages)
-    return dict(zip(names, attach_pdfs([packages[n] for n in names]), strict=True))
-
-
-def _write_packages(out: Path, assessed: list[Assessed], packages: dict[str, Any]) -> None:
+def _write(package: Any, out: Path, folder: str | None) -> tuple[dict[str, str], dict[str, Any]]:
+    from .bundle_cache import package_record
     from .package import write_package
-    from .safety import inside
 
-    valid = [a for a in assessed if a.entry.error is None and a.entry.folder is not None]
-    for a in valid:  # all checked before the first write: a symlinked 企业/ must not take any package outside
-        inside(out, a.entry.folder or "")
-    for a in valid:
-        assert a.entry.folder is not None
-        target = out / a.entry.folder
-        pkg = packages.get(a.entry.source)
-        if pkg is not None:
-            write_package(pkg, target)
-            a.entry.rebuilt = True
-        a.entry.files = _manifest_files(target)
+    assert folder is not None
+    write_package(package, out / folder)
+    files = _package_files(out / folder, package.fingerprint) or {}
+    return files, package_record(out, folder, files)
 
 
-def _manifest_files(folder: Path) -> dict[str, str]:
-    from .package import MANIFEST
+def _records(assessed: list[Assessed], out: Path) -> dict[str, dict[str, Any]]:
+    """The cache records of this run: what was assessed, and where each current package is."""
+    from .bundle_cache import package_record
 
-    try:
-        files = json.loads((folder / MANIFEST).read_text("utf-8")).get("files", {})
-    except (OSError, ValueError):
-        return {}
-    return {str(k): str(v) for k, v in files.items()}
+    records = {}
+    for a in assessed:
+        if not a.record.get("sha"):
+            continue  # unreadable file: nothing to key it by
+        rec = {k: v for k, v in a.record.items() if k != "package"}
+        if a.entry.error is None and a.entry.folder is not None and a.entry.files:
+            rec["package"] = a.package or package_record(out, a.entry.folder, a.entry.files)
+        records[a.entry.source] = rec
+    return records
+
+
+def _county_documents(
+    report: BundleReport, evaluation: Evaluation, templates: Path | None, key: str
+) -> Callable[[], None] | None:
+    """What writes 推荐名单 and 推荐函, or None when the last run wrote them from the same data and they
+    are untouched."""
+    from .bundle_cache import COUNTY, canonical, county_unchanged, digest, forget, remember_county
+    from .county_docs import LETTER_DOCX, LIST_DOCX, LIST_XLSX, county_view, list_rows, write_county_documents
+
+    names = (LIST_XLSX, LIST_DOCX, LETTER_DOCX)
+    shown = {
+        "view": county_view(report, evaluation),
+        "rows": [list_rows(report.recommended), list_rows(report.not_recommended, with_reason=True)],
+        "county": report.county,
+    }
+    data_key = digest(key.encode() + canonical(shown))
+    if county_unchanged(report.out, data_key, names):
+        return None
+
+    def write() -> None:
+        forget(report.out, COUNTY)
+        write_county_documents(report, evaluation, templates=templates)
+        remember_county(report.out, data_key, names)
+
+    return write
 
 
 # --- whole-bundle checks ---------------------------------------------------------------------
@@ -408,8 +595,6 @@ def bundle_date(evaluation: Evaluation) -> dt.date | None:
 
 
 def write_bundle_json(report: BundleReport, evaluation: Evaluation) -> None:
-    from .fsutil import atomic_write_text
-
     date = bundle_date(evaluation)
     payload = {
         "format": BUNDLE_FORMAT,
@@ -422,7 +607,7 @@ def write_bundle_json(report: BundleReport, evaluation: Evaluation) -> None:
         "failed": [{"source": e.source, "reason": e.error} for e in report.entries if e.error],
         "warnings": report.warnings,
     }
-    atomic_write_text(report.out / "bundle.json", json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+    _write_if_changed(report.out / "bundle.json", json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
 
 
 def summary_lines(report: BundleReport) -> list[str]:
@@ -448,44 +633,20 @@ def summary_lines(report: BundleReport) -> list[str]:
 
 
 def write_summary(report: BundleReport) -> None:
-    from .fsutil import atomic_write_text
-
-    atomic_write_text(report.out / "汇总.txt", "\n".join(summary_lines(report)) + "\n")
+    _write_if_changed(report.out / "汇总.txt", "\n".join(summary_lines(report)) + "\n")
 
 
-# --- parallelism -------------------------------------------------------------------------------
+def _write_if_changed(path: Path, text: str) -> None:
+    """Leave a file with the same content alone (a re-run then touches only what changed)."""
+    from .fsutil import atomic_write_bytes
 
-
-def _jobs(jobs: int | None, n: int) -> int:
-    if jobs is None:
-        jobs = os.cpu_count() or 1
-    return max(1, min(jobs, n))
-
-
-class _Serial(Executor):
-    def map(self, fn, *iterables, timeout=None, chunksize=1):  # type: ignore[no-untyped-def, override]
-        return map(fn, *iterables)
-
-
-def _executor(jobs: int) -> Executor:
-    return _Serial() if jobs == 1 else ProcessPoolExecutor(max_workers=jobs)
-
-
-def _call(args: tuple[Callable[..., Any], tuple[Any, ...]]) -> Any:
-    fn, fn_args = args
-    return fn(*fn_args)
-
-
-def _map(
-    pool: Executor, fn: Callable[..., Any], args: list[tuple[Any, ...]], stage: str, notify: Progress
-) -> list[Any]:
-    notify(stage, 0, len(args))
-    out = []
-    chunk = max(1, len(args) // 32)
-    for i, result in enumerate(pool.map(_call, [(fn, a) for a in args], chunksize=chunk), 1):
-        out.append(result)
-        notify(stage, i, len(args))
-    return out
+    data = text.encode("utf-8")
+    try:
+        if path.read_bytes() == data:
+            return
+    except OSError:
+        pass
+    atomic_write_bytes(path, data)
 
 
 def _num(value: Any) -> Any:

@@ -46,58 +46,21 @@ def _score(value: float | None) -> float | str:
 
 
 def write_list_xlsx(report: BundleReport, target: Path) -> None:
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Border, Font, Side
-    from openpyxl.utils import get_column_letter
+    """Two sheets, 推荐名单 and 未推荐, each with a title, a frozen header and fixed widths (xlsxout:
+    written directly, deterministic bytes)."""
+    from .fsutil import atomic_write_bytes
+    from .xlsxout import Sheet, workbook_bytes
 
-    from .fsutil import atomic_replace_with
-    from .safety import text_not_formulas
-
-    wb = Workbook()
-    sheets = (
-        ("推荐名单", LIST_HEADERS, list_rows(report.recommended)),
-        ("未推荐", OTHERS_HEADERS, list_rows(report.not_recommended, with_reason=True)),
-    )
-    thin = Side(style="thin")
     widths = {"序号": 6, "单位名称": 36, "统一社会信用代码": 22, "所在县区": 11, "自评分": 8, "核定分": 8,
               "结论": 8, "验收日期": 12, "意见": 24, "未推荐原因": 36}  # fmt: skip
-    for index, (title, headers, rows) in enumerate(sheets):
-        ws = wb.active if index == 0 else wb.create_sheet()
-        assert ws is not None
-        ws.title = title
-        ws.append([f"{report.county}“无废工厂”{title}"])
-        ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
-        ws.cell(1, 1).font = Font(name="黑体", size=14, bold=True)
-        ws.cell(1, 1).alignment = Alignment(horizontal="center")
-        ws.append(list(headers))
-        for row in rows:
-            ws.append(row)
-        text_not_formulas(ws)
-        for r in ws.iter_rows(min_row=2, max_row=ws.max_row, max_col=len(headers)):
-            for cell in r:
-                cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
-                cell.alignment = Alignment(vertical="center", wrap_text=True)
-                cell.font = Font(name="仿宋", size=11, bold=cell.row == 2)
-        for col, header in enumerate(headers, 1):
-            ws.column_dimensions[get_column_letter(col)].width = widths.get(header, 12)
-        ws.freeze_panes = "A3"
-        ws.print_title_rows = "2:2"
-        ws.page_setup.orientation = "landscape"
-        ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    atomic_replace_with(target, lambda tmp: _save_deterministic(wb, tmp))
-
-
-def _save_deterministic(wb: Any, path: Path) -> None:
-    """openpyxl stamps the current time into docProps; pin it so re-runs give identical bytes."""
-    import datetime as dt
-
-    fixed = dt.datetime(2000, 1, 1)
-    wb.properties.created = fixed
-    wb.properties.modified = fixed
-    wb.save(path)
-    from .archive import pin_zip_times
-
-    pin_zip_times(path)
+    sheets = [
+        Sheet(title, f"{report.county}“无废工厂”{title}", headers, rows, [widths.get(h, 12) for h in headers])
+        for title, headers, rows in (
+            ("推荐名单", LIST_HEADERS, list_rows(report.recommended)),
+            ("未推荐", OTHERS_HEADERS, list_rows(report.not_recommended, with_reason=True)),
+        )
+    ]
+    atomic_write_bytes(target, workbook_bytes(sheets))
 
 
 def issuer_name(evaluation: Evaluation) -> str:

@@ -88,8 +88,9 @@ def compile_docx(path: Path, *, cache: bool = True) -> CompiledDocx:
     digest = hashlib.sha256(data).hexdigest()
     key = (str(path.resolve()), digest)
     if cache and key in _CACHE:
+        _keep_sources(_CACHE[key])
         return _CACHE[key]
-    compiled = CompiledDocx(path, digest, tuple(_compile_members(path.name, data)))
+    compiled = CompiledDocx(path, digest, tuple(_compile_members(path.name, data, digest)))
     if cache:
         _CACHE[key] = compiled
     return compiled
@@ -106,6 +107,63 @@ def clear_cache() -> None:
     _CACHE.clear()
 
 
+# --- pre-processed sources kept on disk between processes ------------------------------------------
+
+_STORE: list[Path] = []  # at most one folder
+_STORED: set[Path] = set()  # sources known to be in the store
+
+
+def use_store(folder: Path | None) -> None:
+    """Keep the pre-processed Jinja source of every template part in `folder` (the bundle uses
+    OUT/.wufei/templates), so that later processes skip docxtpl's tag clean-up, the slow half of
+    compiling a template. Keyed by the template's bytes, the part and the pre-processor's code and
+    versions, and sealed (sealed.py: a source planted in a copied folder is not used); it is compiled in
+    the sandbox like any template and gives the same bytes (tests). None: off."""
+    _STORE[:] = [folder] if folder is not None else []
+
+
+@cache
+def _engine() -> bytes:
+    from importlib.metadata import version
+
+    own = Path(xmlprep.__file__).read_bytes()
+    return f"{version('docxtpl')}|{version('lxml')}|{hashlib.sha256(own).hexdigest()}".encode()
+
+
+def _store_path(digest: str, part: str) -> Path | None:
+    """Where the source of `part` of the template file with sha256 `digest` is kept."""
+    if not _STORE:
+        return None
+    key = hashlib.sha256(_engine() + b"\0" + digest.encode() + b"\0" + part.encode()).hexdigest()
+    return _STORE[0] / f"{key}.jinja"
+
+
+def _stored_source(digest: str, part: str) -> str | None:
+    from . import sealed
+
+    path = _store_path(digest, part)
+    return sealed.read(path) if path is not None else None
+
+
+def _store_source(digest: str, part: str, source: str) -> None:
+    from . import sealed
+
+    path = _store_path(digest, part)
+    if path is None or path in _STORED:
+        return
+    if sealed.read(path) != source:
+        sealed.write(path, source)  # a store that cannot be written only costs time
+    _STORED.add(path)
+
+
+def _keep_sources(compiled: CompiledDocx) -> None:
+    """A template compiled earlier in this process: make sure the store has its sources too."""
+    if _STORE:
+        for m in compiled.members:
+            if isinstance(m, Part):
+                _store_source(compiled.digest, m.name, m.source)
+
+
 def _read(path: Path) -> bytes:
     try:
         if path.stat().st_size > MAX_TEMPLATE_BYTES:
@@ -117,7 +175,7 @@ def _read(path: Path) -> bytes:
         raise TemplateError(f"无法读取模板文件 {path}：{e.strerror}") from None
 
 
-def _compile_members(name: str, data: bytes) -> list[Member | Part]:
+def _compile_members(name: str, data: bytes, digest: str) -> list[Member | Part]:
     try:
         archive = zipfile.ZipFile(BytesIO(data))
         infos = archive.infolist()
@@ -133,7 +191,7 @@ def _compile_members(name: str, data: bytes) -> list[Member | Part]:
             continue
         raw = read_member(archive, info, name)
         if info.filename.endswith(".xml") and _mentions_tags(raw):
-            out.append(_compile_part(name, info.filename, raw))
+            out.append(_compile_part(name, info.filename, raw, digest))
         else:
             out.append(Member.of(info.filename, raw))
     return out
@@ -153,15 +211,18 @@ def _mentions_tags(raw: bytes) -> bool:
     return (b"{" in raw) and xmlprep.has_tags(raw.decode("utf-8", errors="replace"))
 
 
-def _compile_part(name: str, part: str, raw: bytes) -> Part:
+def _compile_part(name: str, part: str, raw: bytes, digest: str) -> Part:
     from jinja2 import TemplateSyntaxError
 
     if b"<!DOCTYPE" in raw or b"<!ENTITY" in raw:
         raise TemplateError(f"模板 {name} 的 {part} 含有 DOCTYPE/ENTITY 声明，不是 Word 保存的文档")
-    try:
-        source = xmlprep.to_jinja(xmlprep.canonical_xml(raw))
-    except Exception as e:  # lxml.etree.XMLSyntaxError and friends
-        raise TemplateError(f"模板 {name} 的 {part} 不是有效的 XML：{e}") from None
+    source = _stored_source(digest, part)
+    if source is None:
+        try:
+            source = xmlprep.to_jinja(xmlprep.canonical_xml(raw))
+        except Exception as e:  # lxml.etree.XMLSyntaxError and friends
+            raise TemplateError(f"模板 {name} 的 {part} 不是有效的 XML：{e}") from None
+        _store_source(digest, part, source)
     try:
         template = environment().from_string(source)
     except TemplateSyntaxError as e:

@@ -149,7 +149,7 @@ def load_rubric(rubric_id: str) -> Rubric:
     from ruamel.yaml import YAML
 
     text = (resources.files(__package__) / "rubrics" / f"{rubric_id}.yaml").read_text("utf-8")
-    return _build(YAML(typ="safe", pure=True).load(text))
+    return _build(YAML(typ="safe").load(text))  # C parser when ruamel.yaml.clib is installed
 
 
 def _build(d: dict[str, Any]) -> Rubric:

@@ -1,0 +1,312 @@
+"""Re-runs of `wufei bundle` reuse OUT/.wufei (assessments, package records, zip records, template sources):
+every kind of change is still picked up, and a re-run gives the same outputs as a first run.
+These tests check outputs and what was re-read, never times."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ruamel.yaml import YAML
+
+from tests.conftest import dump_yaml
+from wufei_docs import api
+from wufei_docs.archive import zip_folder
+from wufei_docs.bundle import bundle
+from wufei_docs.samples import write_samples
+
+
+@pytest.fixture
+def county(tmp_path: Path) -> tuple[Path, Path]:
+    files, evaluation = write_samples(tmp_path / "收件", 4, seed=3)
+    return files[0].parent, evaluation
+
+
+def outputs(out: Path) -> dict[str, Any]:
+    """Every output except the cache; manifests and bundle.json without the version bookkeeping a
+    correction adds (version, previous, 修改说明), so a re-run compares equal to a first run."""
+    result: dict[str, Any] = {}
+    for path in sorted(out.rglob("*")):
+        rel = path.relative_to(out)
+        if (
+            not path.is_file()
+            or rel.parts[0] == ".wufei"
+            or "历史版本" in rel.parts
+            or path.name.startswith("修改说明")
+        ):
+            continue
+        if path.name in ("manifest.json", "bundle.json"):
+            result[rel.as_posix()] = _strip(json.loads(path.read_text("utf-8")))
+        else:
+            result[rel.as_posix()] = path.read_bytes()
+    return result
+
+
+def _strip(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {
+            k: _strip(v) for k, v in data.items() if k not in ("version", "previous") and not k.startswith("修改说明")
+        }
+    if isinstance(data, list):
+        return [_strip(v) for v in data]
+    return data
+
+
+def fresh_equals(src: Path, ev: Path, out: Path, tmp_path: Path, **kw: Any) -> None:
+    """A first run over the same inputs gives the same outputs, and a zip made from scratch of the re-run's
+    folder is byte-identical to the re-run's (incremental) zip."""
+    first = tmp_path / "fresh" / out.name
+    bundle(src, ev, first, jobs=1, **kw)
+    assert outputs(out) == outputs(first)
+    copy = tmp_path / "zipcheck" / out.name
+    shutil.copytree(out, copy)
+    zip_folder(copy, copy.with_suffix(".zip"), exclude=frozenset({"历史版本"}))
+    assert out.with_suffix(".zip").read_bytes() == copy.with_suffix(".zip").read_bytes()
+    shutil.rmtree(first.parent)
+    shutil.rmtree(copy.parent)
+
+
+@pytest.fixture
+def checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Names of the enterprise files that were parsed and validated (jobs=1 runs in this process)."""
+    seen: list[str] = []
+    real = api.check
+
+    def counting(path: Any) -> Any:
+        seen.append(Path(path).name)
+        return real(path)
+
+    monkeypatch.setattr(api, "check", counting)
+    return seen
+
+
+def load(path: Path) -> Any:
+    return YAML(typ="safe").load(path.read_text("utf-8"))
+
+
+def by_source(out: Path) -> dict[str, dict[str, Any]]:
+    data = json.loads((out / "bundle.json").read_text("utf-8"))
+    return {e["source"]: e for e in data["enterprises"]}
+
+
+def test_unchanged_rerun_parses_nothing_and_changes_nothing(county, tmp_path, checks) -> None:
+    src, ev = county
+    out = tmp_path / "out"
+    bundle(src, ev, out, jobs=1)
+    assert sorted(checks) == sorted(p.name for p in src.iterdir())
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file() and ".wufei" not in p.parts}
+    checks.clear()
+    report = bundle(src, ev, out, jobs=1)
+    assert checks == [] and report.rebuilt == []
+    after = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file() and ".wufei" not in p.parts}
+    assert after == before  # not one output file rewritten
+    fresh_equals(src, ev, out, tmp_path)
+
+
+def test_changed_file_is_reassessed_and_rebuilt(county, tmp_path, checks) -> None:
+    src, ev = county
+    out = tmp_path / "out"
+    bundle(src, ev, out, jobs=2)
+    target = src / "0002.yaml"
+    data = load(target)
+    item = next(k for k, v in data["items"].items() if v["score"] >= 1)
+    data["items"][item]["score"] -= 1
+    target.write_text(dump_yaml(data), "utf-8")
+    before = by_source(out)["0002.yaml"]
+    checks.clear()
+    report = bundle(src, ev, out, jobs=1)
+    assert checks == ["0002.yaml"]
+    assert [e.source for e in report.rebuilt] == ["0002.yaml"]
+    assert by_source(out)["0002.yaml"]["self_total"] == before["self_total"] - 1
+    fresh_equals(src, ev, out, tmp_path)
+
+
+def test_changed_evaluation_entry_is_picked_up(county, tmp_path, checks) -> None:
+    src, ev = county
+    out = tmp_path / "out"
+    bundle(src, ev, out, jobs=1)
+    evaluation = load(ev)
+    uscc = load(src / "0003.yaml")["unit"]["uscc"]
+    evaluation["enterprises"][uscc]["scores"] = {"A4.1": 0}
+    evaluation["enterprises"][uscc]["opinion"] = "复核后核减"
+    ev.write_text(dump_yaml(evaluation), "utf-8")
+    checks.clear()
+    report = bundle(src, ev, out, jobs=1)
+    assert checks == ["0003.yaml"]  # only the enterprise whose evaluation entry changed
+    assert [e.source for e in report.rebuilt] == ["0003.yaml"]
+    assert by_source(out)["0003.yaml"]["opinion"] == "复核后核减"
+    fresh_equals(src, ev, out, tmp_path)
+
+
+def test_changed_template_rebuilds_every_package(county, tmp_path, checks) -> None:
+    from wufei_docs.templates_admin import FORM, builtin_dir
+
+    src, ev = county
+    custom = tmp_path / "模板"
+    custom.mkdir()
+    shutil.copyfile(builtin_dir() / FORM, custom / FORM)
+    out = tmp_path / "out"
+    bundle(src, ev, out, jobs=1, templates=custom)
+    _edit_docx(custom / FORM, "申报表", "申报登记表")
+    checks.clear()
+    report = bundle(src, ev, out, jobs=1, templates=custom)
+    assert sorted(e.source for e in report.rebuilt) == sorted(p.name for p in src.iterdir())
+    form = next((out / "企业").iterdir()) / "附件2-评估申报表.docx"
+    with zipfile.ZipFile(form) as z:
+        assert "申报登记表" in z.read("word/document.xml").decode()
+    fresh_equals(src, ev, out, tmp_path, templates=custom)
+
+
+def test_deleted_and_added_files(county, tmp_path, checks) -> None:
+    src, ev = county
+    out = tmp_path / "out"
+    bundle(src, ev, out, jobs=1)
+    (src / "0004.yaml").unlink()
+    extra, _ = write_samples(tmp_path / "更多", 6, seed=3)
+    shutil.copyfile(extra[5], src / "0006.yaml")
+    checks.clear()
+    report = bundle(src, ev, out, jobs=1)
+    assert checks == ["0006.yaml"]
+    assert sorted(by_source(out)) == ["0001.yaml", "0002.yaml", "0003.yaml", "0006.yaml"]
+    assert [e.source for e in report.rebuilt] == ["0006.yaml"]
+    summary = (out / "汇总.txt").read_text("utf-8")
+    assert "企业文件 4 个" in summary
+    with zipfile.ZipFile(out.with_suffix(".zip")) as z:
+        listed = z.read("out/bundle.json").decode()
+    assert "0006.yaml" in listed and "0004.yaml" not in listed
+
+
+def test_deleted_or_edited_output_is_rebuilt(county, tmp_path, checks) -> None:
+    src, ev = county
+    out = tmp_path / "out"
+    bundle(src, ev, out, jobs=1)
+    folder = out / by_source(out)["0001.yaml"]["folder"]
+    (folder / "申报书.docx").unlink()
+    manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+    manifest["fingerprint"] = "0" * 64  # hand-edited: no longer the version the cache saw
+    other = out / by_source(out)["0002.yaml"]["folder"] / "manifest.json"
+    other.write_text(json.dumps({**json.loads(other.read_text("utf-8")), "fingerprint": "0" * 64}), "utf-8")
+    checks.clear()
+    report = bundle(src, ev, out, jobs=1)
+    assert sorted(e.source for e in report.rebuilt) == ["0001.yaml", "0002.yaml"]
+    assert (folder / "申报书.docx").is_file()
+    assert sorted(checks) == ["0001.yaml", "0002.yaml"]  # rendering needs the parsed file
+
+
+def test_broken_cache_only_costs_time(county, tmp_path, checks) -> None:
+    src, ev = county
+    out = tmp_path / "out"
+    bundle(src, ev, out, jobs=1)
+    for name in ("assess.json", "county.json", "zip.json"):
+        (out / ".wufei" / name).write_text("{ not json", "utf-8")
+    (out / "推荐函.docx").write_bytes(b"edited by hand")
+    checks.clear()
+    bundle(src, ev, out, jobs=1)
+    assert len(checks) == 4
+    fresh_equals(src, ev, out, tmp_path)
+
+
+def test_cache_stays_out_of_the_zip(county, tmp_path) -> None:
+    src, ev = county
+    out = tmp_path / "out"
+    bundle(src, ev, out, jobs=1)
+    assert (out / ".wufei" / "assess.json").is_file() and any((out / ".wufei" / "templates").iterdir())
+    with zipfile.ZipFile(out.with_suffix(".zip")) as z:
+        assert z.testzip() is None
+        assert not [n for n in z.namelist() if "/." in n]
+
+
+def _edit_docx(path: Path, old: str, new: str) -> None:
+    with zipfile.ZipFile(path) as z:
+        members = [(i, z.read(i)) for i in z.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for info, data in members:
+            if info.filename == "word/document.xml":
+                assert old.encode() in data
+                data = data.replace(old.encode(), new.encode())
+            z.writestr(info, data)
+
+
+def test_cache_from_another_machine_is_not_trusted(county, tmp_path, checks, monkeypatch) -> None:
+    """OUT is copied around: a cache sealed with another key (or planted) is ignored, not believed."""
+    src, ev = county
+    out = tmp_path / "out"
+    monkeypatch.setenv("WUFEI_CACHE_HOME", str(tmp_path / "机器甲"))
+    bundle(src, ev, out, jobs=1)
+    cache = out / ".wufei" / "assess.json"
+    mac, _, text = cache.read_text("utf-8").partition("\n")
+    planted = json.loads(text)
+    for record in planted["files"].values():  # a planted cache that says everyone scored 110 and is recommended
+        record["entry"].update(self_total=110, recommended=True, reason=None)
+    cache.write_text(mac + "\n" + json.dumps(planted, ensure_ascii=False), "utf-8")
+    checks.clear()
+    bundle(src, ev, out, jobs=1)
+    assert sorted(checks) == sorted(p.name for p in src.iterdir())  # wrong seal: every file read again
+    assert all(e["self_total"] != 110 for e in by_source(out).values())
+    monkeypatch.setenv("WUFEI_CACHE_HOME", str(tmp_path / "机器乙"))  # the folder handed to someone else
+    checks.clear()
+    bundle(src, ev, out, jobs=1)
+    assert sorted(checks) == sorted(p.name for p in src.iterdir())
+    fresh_equals(src, ev, out, tmp_path)
+
+
+def test_without_a_key_nothing_is_cached(county, tmp_path, checks, monkeypatch) -> None:
+    src, ev = county
+    blocker = tmp_path / "不是文件夹"
+    blocker.write_text("x", "utf-8")
+    monkeypatch.setenv("WUFEI_CACHE_HOME", str(blocker / "sub"))
+    out = tmp_path / "out"
+    bundle(src, ev, out, jobs=1)
+    checks.clear()
+    bundle(src, ev, out, jobs=1)
+    assert len(checks) == 4 and not (out / ".wufei" / "assess.json").exists()
+    fresh_equals(src, ev, out, tmp_path)
+
+
+def test_evaluation_read_from_the_cache_equals_the_file(county, tmp_path, monkeypatch) -> None:
+    from wufei_docs import bundle_cache
+
+    _, ev = county
+    data = load(ev)
+    first = next(iter(data["enterprises"]))
+    data["enterprises"][first].update(compliance={"H2": False}, opinion="  意见前后有空格  ", scores={"A4.1": 4.5})
+    ev.write_text(dump_yaml(data), "utf-8")
+    out = tmp_path / "out"
+    loaded, remember = bundle_cache.load_evaluation(ev, out)
+    remember()
+    assert (out / ".wufei" / "evaluation.json").is_file()
+    monkeypatch.setattr(api, "load_evaluation", lambda path: pytest.fail("the file was parsed again"))
+    cached, _ = bundle_cache.load_evaluation(ev, out)
+    assert cached == loaded
+    assert cached.enterprises[first].opinion == "意见前后有空格" and cached.enterprises[first].scores == {"A4.1": 4.5}
+
+
+def test_new_tool_version_starts_afresh(county, tmp_path, checks, monkeypatch) -> None:
+    from wufei_docs import bundle_cache
+
+    src, ev = county
+    out = tmp_path / "out"
+    bundle(src, ev, out, jobs=1)
+    monkeypatch.setattr(bundle_cache, "code_digest", lambda: "另一个版本")
+    checks.clear()
+    bundle(src, ev, out, jobs=1)
+    assert sorted(checks) == sorted(p.name for p in src.iterdir())
+    fresh_equals(src, ev, out, tmp_path)
+
+
+def test_symlinked_cache_folder_is_refused(county, tmp_path) -> None:
+    from wufei_docs.errors import OutputError
+
+    src, ev = county
+    out = tmp_path / "out"
+    out.mkdir()
+    elsewhere = tmp_path / "别处"
+    elsewhere.mkdir()
+    (out / ".wufei").symlink_to(elsewhere)
+    with pytest.raises(OutputError, match="符号链接"):
+        bundle(src, ev, out, jobs=1)
+    assert list(elsewhere.iterdir()) == []

@@ -1,0 +1,205 @@
+"""What a re-run of `wufei bundle` into the same OUT may reuse: OUT/.wufei/ (hidden, so never zipped).
+
+A county re-runs its bundle many times; most enterprise files have not changed since the last run.
+`assess.json` keeps, per enterprise file, what assessing it gave (the Entry), keyed by the sha256 of
+the file's bytes and of its evaluation entry; the whole cache is keyed by the tool's own code and
+rubrics, the templates, the options and the folder, so any of those changing starts afresh. A hit
+means the file is hashed but neither parsed nor validated. It also remembers each package folder's
+manifest (its inode, size and mtime, fingerprint and file hashes), so an untouched package is known
+to be current without re-reading its manifest. `county.json` lets the lists and the letter be
+skipped when nothing they show has changed. A missing or unreadable cache only costs time. Every cache
+file is sealed (sealed.py): one copied in from elsewhere is ignored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import asdict
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import __version__, sealed
+
+if TYPE_CHECKING:
+    from .bundle import Entry
+    from .model import Evaluation
+
+CACHE_DIR = ".wufei"
+ASSESS = "assess.json"
+EVALUATION = "evaluation.json"
+COUNTY = "county.json"
+FORMAT = "wufei/bundle-cache-1"
+ASSESSED_FIELDS = (
+    "source", "uscc", "name", "county", "self_total", "self_verdict", "evaluated_total", "verdict",
+    "recommended", "reason", "received", "evaluated", "opinion", "warnings", "error",
+)  # fmt: skip
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def canonical(value: Any) -> bytes:
+    if hasattr(value, "model_dump"):
+        value = value.model_dump(mode="json")
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str).encode("utf-8")
+
+
+def evaluation_digest(evaluation: Evaluation, uscc: str | None) -> str | None:
+    """The county's entry for one enterprise, hashed; None when there is none."""
+    entry = evaluation.enterprises.get(uscc) if uscc else None
+    return None if entry is None else digest(entry.model_dump_json().encode())
+
+
+def load_evaluation(path: Path, out: Path) -> tuple[Evaluation, Callable[[], None]]:
+    """The county evaluation, from OUT/.wufei/evaluation.json when the file is byte-for-byte the one
+    validated last time (and the tool the same); plus what records it for the next run (called once the
+    run has succeeded, so an invalid file never leaves anything behind)."""
+    from .api import load_evaluation as load
+    from .model import Evaluation
+
+    cached = out / CACHE_DIR / EVALUATION
+    try:
+        file_digest = digest(Path(path).read_bytes())
+    except OSError:
+        return load(path), lambda: None  # load() explains the problem
+    stamp = {"sha": file_digest, "code": code_digest()}
+    try:
+        data = json.loads(sealed.read(cached) or "null")
+        if isinstance(data, dict) and {k: data.get(k) for k in stamp} == stamp:
+            return Evaluation.model_validate_json(data["model"]), lambda: None
+    except ValueError:  # includes pydantic's ValidationError
+        pass
+    evaluation = load(path)
+    payload = json.dumps({**stamp, "model": evaluation.model_dump_json()}, ensure_ascii=False)
+    return evaluation, lambda: sealed.write(cached, payload)
+
+
+@cache
+def code_digest() -> str:
+    """The tool's own code and rubrics: a new version or a local edit invalidates every cached result."""
+    root = Path(__file__).resolve().parent
+    h = hashlib.sha256(__version__.encode())
+    for path in sorted([*root.rglob("*.py"), *root.rglob("*.yaml")]):
+        h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def environment_key(folder: Path, evaluation: Evaluation, templates: Path | None, pdf: bool) -> str:
+    """Everything besides the enterprise file and its evaluation entry that an assessment or a
+    package depends on."""
+    from .templates_admin import ALL_TEMPLATE_NAMES, template_path
+
+    h = hashlib.sha256()
+    h.update(code_digest().encode())
+    h.update(str(folder.resolve()).encode() + b"\0" + evaluation.county.encode() + b"\0")
+    h.update(json.dumps({"pdf": pdf, "templates": templates is not None}).encode())
+    for name in ALL_TEMPLATE_NAMES:
+        h.update(name.encode() + b"\0" + digest(template_path(name, templates).read_bytes()).encode())
+    return h.hexdigest()
+
+
+def stat_key(path: Path) -> list[int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return [st.st_ino, st.st_size, st.st_mtime_ns]
+
+
+class AssessCache:
+    """The per-file records of the last run (see the module docstring)."""
+
+    def __init__(self, out: Path, key: str) -> None:
+        self.path = out / CACHE_DIR / ASSESS
+        self.key = key
+        self.records: dict[str, dict[str, Any]] = {}
+        try:
+            data = json.loads(sealed.read(self.path) or "null")
+        except ValueError:
+            return
+        if isinstance(data, dict) and data.get("format") == FORMAT and data.get("key") == key:
+            records = data.get("files")
+            self.records = records if isinstance(records, dict) else {}
+
+    def lookup(self, name: str, file_digest: str, evaluation: Evaluation) -> dict[str, Any] | None:
+        """The record for an unchanged file whose evaluation entry is unchanged too, else None."""
+        record = self.records.get(name)
+        if not isinstance(record, dict) or record.get("sha") != file_digest:
+            return None
+        entry = record.get("entry")
+        if not isinstance(entry, dict) or set(entry) != set(ASSESSED_FIELDS):
+            return None
+        if record.get("ev") != evaluation_digest(evaluation, entry.get("uscc")):
+            return None
+        return record
+
+    def current_files(self, record: dict[str, Any], folder: str, root: Path) -> dict[str, str] | None:
+        """The package's file hashes when its folder still holds exactly the version this record saw."""
+        package = record.get("package")
+        if not isinstance(package, dict) or package.get("folder") != folder:
+            return None
+        target = os.path.join(root, folder)
+        files = package.get("files")
+        if stat_key(Path(target, "manifest.json")) != package.get("manifest") or not isinstance(files, dict):
+            return None
+        if os.path.exists(os.path.join(target, ".wufei-journal.json")):
+            return None
+        if not all(os.path.isfile(os.path.join(target, n)) for n in files):
+            return None
+        return files
+
+    def save(self, records: dict[str, dict[str, Any]]) -> None:
+
+        payload = {"format": FORMAT, "key": self.key, "files": records}
+        sealed.write(self.path, json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
+
+
+def record(
+    entry: Entry, file_digest: str, evaluation: Evaluation, rubric: str | None, fingerprint: str
+) -> dict[str, Any]:
+    """A cache record made right after assessing (before duplicate checks and folder names)."""
+    data = asdict(entry)
+    return {
+        "sha": file_digest,
+        "ev": evaluation_digest(evaluation, entry.uscc),
+        "rubric": rubric,
+        "fingerprint": fingerprint,
+        "entry": {k: data[k] for k in ASSESSED_FIELDS},
+    }
+
+
+def package_record(root: Path, folder: str, files: dict[str, str]) -> dict[str, Any]:
+    return {"folder": folder, "manifest": stat_key(root / folder / "manifest.json"), "files": files}
+
+
+# --- county documents ----------------------------------------------------------------------------
+
+
+def county_unchanged(out: Path, key: str, names: tuple[str, ...]) -> bool:
+    """True when the lists and the letter were last written from the same data and are untouched."""
+    try:
+        data = json.loads(sealed.read(out / CACHE_DIR / COUNTY) or "null")
+    except ValueError:
+        return False
+    if not isinstance(data, dict) or data.get("key") != key or not isinstance(data.get("files"), dict):
+        return False
+    files = data["files"]
+    return set(files) == set(names) and all(files[n] == stat_key(out / n) for n in names)
+
+
+def remember_county(out: Path, key: str, names: tuple[str, ...]) -> None:
+
+    payload = {"format": FORMAT, "key": key, "files": {n: stat_key(out / n) for n in names}}
+    sealed.write(out / CACHE_DIR / COUNTY, json.dumps(payload, ensure_ascii=False))
+
+
+def forget(out: Path, name: str) -> None:
+    """Drop a cache file before the outputs it describes are rewritten (a crash then only costs time)."""
+    with contextlib.suppress(OSError):
+        os.unlink(out / CACHE_DIR / name)

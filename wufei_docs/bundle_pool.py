@@ -1,0 +1,111 @@
+"""The bundle's worker processes: one pool per stage that has enough work for it.
+
+`setup()` is what every task needs (evaluation, templates, pdf, out), given to each worker once by the
+pool's initializer; in this process it is set for the duration of the bundle (serial stages use it too).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+Progress = Callable[[str, int, int], None]  # (stage label, done, total)
+
+_SETUP: tuple[Any, ...] | None = None  # (evaluation, templates, pdf, out) of the running bundle
+
+
+def init(values: tuple[Any, ...] | None, worker: bool = False) -> None:
+    """Pool initializer: what every task needs, sent once per worker instead of once per task; the
+    templates' pre-processed sources are kept in OUT/.wufei/templates for the next run."""
+    from .render import use_store
+
+    global _SETUP
+    _SETUP = values
+    use_store(Path(values[3]) / ".wufei" / "templates" if values is not None else None)
+    if worker:
+        import gc
+
+        gc.freeze()  # what the worker inherited is long-lived: the collector need not scan it again and again
+
+
+def setup() -> tuple[Any, ...]:
+    assert _SETUP is not None
+    return _SETUP
+
+
+def jobs_for(jobs: int | None, n: int) -> int:
+    if jobs is None:
+        jobs = os.cpu_count() or 1
+    return max(1, min(jobs, n))
+
+
+class Workers:
+    """A process pool started on the first stage with enough work for it (a re-run that found one
+    changed file stays in this process); the same pool serves the later stages."""
+
+    def __init__(self, jobs: int | None, setup: tuple[Any, ...]) -> None:
+        self.jobs, self.setup = jobs, setup
+        self.pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> Workers:
+        init(self.setup)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.restart()
+        init(None)
+
+    def forks(self) -> bool:
+        """Whether workers would be forked from this process (and so share its memory as it is then)."""
+        import multiprocessing
+
+        return self.jobs != 1 and multiprocessing.get_start_method(allow_none=False) == "fork"
+
+    def restart(self) -> None:
+        """End the workers; the next stage forks new ones from this process as it is then."""
+        if self.pool is not None:
+            self.pool.shutdown()
+            self.pool = None
+
+    def map(
+        self,
+        fn: Callable[..., Any],
+        args: list[tuple[Any, ...]],
+        stage: str,
+        notify: Progress,
+        done: int = 0,
+        meanwhile: Callable[[], None] | None = None,
+        warm_up: Callable[[], None] | None = None,
+    ) -> list[Any]:
+        """fn(*a) for each a, in order; `meanwhile` runs in this process once the tasks are handed out.
+        `warm_up` too, but only when the tasks go to workers, which are then ended (see `_warm_up`)."""
+        total = done + len(args)
+        notify(stage, done, total)
+        workers = jobs_for(self.jobs, len(args))
+        if self.pool is None and workers > 1:
+            self.pool = ProcessPoolExecutor(workers, initializer=init, initargs=(self.setup, True))
+        if self.pool is None:
+            if meanwhile is not None:
+                meanwhile()
+            results: Iterable[Any] = (fn(*a) for a in args)
+        else:
+            chunk = max(1, min(4, len(args) // (8 * workers)))  # small chunks: no worker left alone at the end
+            results = self.pool.map(_call, [(fn, a) for a in args], chunksize=chunk)
+            for task in (meanwhile, warm_up):
+                if task is not None:
+                    task()
+        out = []
+        for result in results:
+            out.append(result)
+            notify(stage, done + len(out), total)
+        if warm_up is not None and self.pool is not None:
+            self.restart()
+        return out
+
+
+def _call(args: tuple[Callable[..., Any], tuple[Any, ...]]) -> Any:
+    fn, fn_args = args
+    return fn(*fn_args)
