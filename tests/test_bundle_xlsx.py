@@ -12,7 +12,9 @@ def test_bundle_reads_workbooks_like_yaml(cli, tmp_path) -> None:
     src = tmp_path / "收件"
     src.mkdir()
     a, b = uscc_for(201), uscc_for(202)
-    (tmp_path / "a.yaml").write_text(dump_yaml(variant(**{"unit.uscc": a, "unit.name": "赣州表格填报有限公司"})), "utf-8")
+    (tmp_path / "a.yaml").write_text(
+        dump_yaml(variant(**{"unit.uscc": a, "unit.name": "赣州表格填报有限公司"})), "utf-8"
+    )
     assert cli("convert", tmp_path / "a.yaml", src / "表格填报.xlsx").exit_code == 0
     (src / "b.yaml").write_text(dump_yaml(variant(**{"unit.uscc": b, "unit.name": "赣州文本填报有限公司"})), "utf-8")
     ev = tmp_path / "evaluation.yaml"

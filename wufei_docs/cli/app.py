@@ -8,12 +8,12 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 
 
-def _chinese_help_option(command_class: type) -> None:
+def _chinese_help_option(command_class: Any) -> None:
     """Click's built-in `--help` says "Show this message and exit."; say it in Chinese."""
     original = command_class.get_help_option
 

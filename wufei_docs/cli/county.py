@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -64,7 +64,7 @@ class _progress:
             console=Console(stderr=True),
             transient=False,
         )
-        self.tasks: dict[str, int] = {}
+        self.tasks: dict[str, Any] = {}  # stage → rich TaskID
         self.bar.start()
         return self.update
 
