@@ -153,7 +153,7 @@ def bundle(
         rubric_id = next((a.rubric for a in assessed if a.rubric), "ganzhou-2023")
         report = BundleReport(out, None, evaluation.county, rubric_id, _ordered(entries), warnings)
         # the lists and the letter need the scores, not the packages: written here while the workers render
-        _check_package_folders(out, assessed)
+        _check_package_folders(out, todo)
         try:
             county = _county_documents(report, evaluation, templates, cache.key)
             _produce_all(workers, todo, pdf, out, notify, county)
@@ -180,7 +180,8 @@ def _package_history(parts: tuple[str, ...]) -> bool:
 
 
 def _check_package_folders(out: Path, assessed: list[Assessed]) -> None:
-    """All checked before the first write: a symlinked 企业/ must not take any package outside OUT."""
+    """The folders about to be written, all checked before the first write: a symlinked 企业/ (or unit
+    folder) must not take any package outside OUT."""
     from .safety import inside
 
     for a in assessed:
@@ -607,7 +608,9 @@ def write_bundle_json(report: BundleReport, evaluation: Evaluation) -> None:
         "failed": [{"source": e.source, "reason": e.error} for e in report.entries if e.error],
         "warnings": report.warnings,
     }
-    _write_if_changed(report.out / "bundle.json", json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+    from .package import readable_json
+
+    _write_if_changed(report.out / "bundle.json", readable_json(payload) + "\n")
 
 
 def summary_lines(report: BundleReport) -> list[str]:

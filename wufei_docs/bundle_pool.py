@@ -85,7 +85,10 @@ class Workers:
         total = done + len(args)
         notify(stage, done, total)
         workers = jobs_for(self.jobs, len(args))
-        if self.pool is None and workers > 1:
+        # One task and something to do meanwhile (a re-run with one corrected enterprise): a forked worker
+        # renders it while this process writes the lists, which is worth the few ms a fork costs.
+        overlap = meanwhile is not None and len(args) >= 1 and jobs_for(self.jobs, 2) > 1 and self.forks()
+        if self.pool is None and (workers > 1 or overlap):
             self.pool = ProcessPoolExecutor(workers, initializer=init, initargs=(self.setup, True))
         if self.pool is None:
             if meanwhile is not None:
