@@ -467,6 +467,36 @@ def recommendation_letter() -> None:
     save(doc, OUT / "推荐函.docx")
 
 
+# --- 修改说明 (written with every corrected version) ---------------------------------------------
+
+
+def revision_note() -> None:
+    doc = new_document("修改说明")
+    page_numbers(doc.sections[0])
+    doc_title(doc, "修改说明", after=12)
+    tag(doc, "{%p for line in intro %}")
+    body(doc, "{{ line }}")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p for s in sections %}")
+    heading1(doc, "{{ s.head }}", before=12)
+    tag(doc, "{%p for line in s.lines %}")
+    body(doc, "{{ line }}")
+    tag(doc, "{%p endfor %}")
+    tag(doc, "{%p if s.rows %}")
+    t = table(doc, [64, 46, 46], 4)
+    for k, cell in enumerate(t.rows[0].cells):
+        cell_text(cell, v(f"s.header[{k}]"), size=T4, font=BODY, bold=True)
+    repeat_header(t.rows[0])
+    loop_row(t, 1, "{%tr for r in s.rows %}")
+    cant_split(t.rows[2])
+    for cell, field in zip(t.rows[2].cells, ("r.label", "r.old", "r.new"), strict=True):
+        cell_text(cell, v(field), size=T4, font=BODY, align="left" if field == "r.label" else "center")
+    loop_row(t, 3, "{%tr endfor %}")
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p endfor %}")
+    save(doc, OUT / "修改说明.docx")
+
+
 def main() -> None:
     report()
     rubric_sheet(evaluated=False)
@@ -474,6 +504,7 @@ def main() -> None:
     application_form()
     recommendation_list()
     recommendation_letter()
+    revision_note()
     for path in sorted(OUT.glob("*.docx")):
         print(f"{path.relative_to(OUT.parent)}  {path.stat().st_size} bytes")
 

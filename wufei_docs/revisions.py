@@ -7,7 +7,6 @@ changed score (items, total, verdict). The note is written as .docx (公文 layo
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -374,58 +373,27 @@ def note_text(rev: Revision) -> str:
     return "\n".join(lines) + "\n"
 
 
+def note_context(rev: Revision) -> dict[str, Any]:
+    """The view model of templates/修改说明.docx (the same sentences as note_text)."""
+    headers = {"field": ["字段", "原值", "新值"], "score": ["项目", "原得分", "新得分"]}
+    return {
+        "intro": _intro(rev),
+        "sections": [
+            {
+                "head": head,
+                "lines": plain or [],
+                "header": headers.get(kind, ["", "", ""]),
+                "rows": [{"label": r.label, "old": r.old, "new": r.new} for r in rows or []],
+            }
+            for head, plain, rows, kind in _sections(rev)
+        ],
+    }
+
+
 def note_docx(rev: Revision) -> bytes:
-    """The 修改说明 as a .docx: A4, GB/T 9704 margins, 仿宋 (East Asian font set on every run)."""
-    from docx import Document
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Mm, Pt
+    """The 修改说明 as a .docx from the built-in template (A4, GB/T 9704 margins and fonts), rendered by
+    the cached engine like every other document."""
+    from .render import render_docx
+    from .templates_admin import REVISION_NOTE, builtin_dir
 
-    doc = Document()
-    section = doc.sections[0]
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
-    section.left_margin, section.right_margin = Mm(28), Mm(26)
-    doc.core_properties.title = "修改说明"
-    doc.core_properties.author = "wufei-docs"
-    title = doc.add_paragraph()
-    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _run(title, "修改说明", Pt(22), font="方正小标宋简体")
-    for line in _intro(rev):
-        _run(doc.add_paragraph(), line, Pt(16))
-    for head, plain, rows, kind in _sections(rev):
-        heading = doc.add_paragraph()
-        heading.paragraph_format.space_before = Pt(12)
-        _run(heading, head, Pt(16), font="黑体")
-        for line in plain or []:
-            _run(doc.add_paragraph(), line, Pt(16))
-        if rows:
-            header = ("字段", "原值", "新值") if kind == "field" else ("项目", "原得分", "新得分")
-            _table(doc, header, [(r.label, r.old, r.new) for r in rows])
-    buf = io.BytesIO()
-    doc.save(buf)
-    return buf.getvalue()
-
-
-def _run(paragraph: Any, text: str, size: Any, font: str = "仿宋_GB2312", bold: bool = False) -> None:
-    from docx.oxml.ns import qn
-
-    run = paragraph.add_run(text)
-    run.font.size, run.font.name, run.bold = size, font, bold
-    run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), font)
-
-
-def _table(doc: Any, header: tuple[str, str, str], rows: list[tuple[str, str, str]]) -> None:
-    from docx.shared import Mm, Pt
-
-    table = doc.add_table(rows=1, cols=3)
-    table.style = "Table Grid"
-    table.autofit = False
-    widths = (Mm(64), Mm(46), Mm(46))
-    for column, width in zip(table.columns, widths, strict=True):
-        column.width = width
-    for cells, values, bold in [(table.rows[0].cells, header, True)] + [
-        (table.add_row().cells, r, False) for r in rows
-    ]:
-        for cell, value, width in zip(cells, values, widths, strict=True):
-            cell.width = width
-            _run(cell.paragraphs[0], value, Pt(12), bold=bold)
+    return render_docx(builtin_dir() / REVISION_NOTE, note_context(rev))

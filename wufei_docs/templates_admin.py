@@ -25,6 +25,7 @@ COUNTY_LIST = "推荐名单.docx"
 COUNTY_LETTER = "推荐函.docx"
 COUNTY_TEMPLATE_NAMES = (COUNTY_LIST, COUNTY_LETTER)  # the county bundle's own documents
 ALL_TEMPLATE_NAMES = (*TEMPLATE_NAMES, *COUNTY_TEMPLATE_NAMES)
+REVISION_NOTE = "修改说明.docx"  # built-in only: the change note is not part of what users restyle
 # output file name → template name (FORMAT.md §4); the county variant of 附件1 replaces SHEET
 OUTPUTS = {REPORT: REPORT, "附件1-评价指标自评表.docx": SHEET, "附件2-评估申报表.docx": FORM}
 
