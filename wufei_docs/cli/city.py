@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -54,6 +56,15 @@ def _day(when: object) -> dt.date:
     return when if isinstance(when, dt.date) else dt.date.today()
 
 
+@contextmanager
+def _register(db: Path, wait: float, *, write: bool = True, create: bool = False) -> Iterator[Any]:
+    """The register, opened for one command that is one transaction (waiting up to `wait` s for others)."""
+    from ..city import open_register, transaction
+
+    with open_register(db, create=create, wait=wait) as conn, transaction(conn, write=write):
+        yield conn
+
+
 def _change(by: str | None, when: object, reason: str | None = None) -> Any:
     import getpass
 
@@ -85,10 +96,10 @@ def import_cmd(
 ) -> None:
     """导入县级推荐包中的推荐单位（状态“推荐”）；重复导入不作更改；有冲突时列出冲突、退出码为 1（其余单位照常导入）。"""
     with handled():
-        from ..city import import_bundles, open_register, read_bundles, transaction
+        from ..city import import_bundles, read_bundles
 
         read = read_bundles(bundles)
-        with open_register(db, create=True, wait=wait) as conn, transaction(conn):
+        with _register(db, wait, create=True) as conn:
             report = import_bundles(conn, read, _change(by, when, reason), update=update)
         _print_import(report, db)
     if report.conflicts:
@@ -142,10 +153,10 @@ def publish_cmd(
 ) -> None:
     """公布第 N 批建设单位名单（docx + xlsx）并生成致领导小组办公室的报送函；公布的单位状态改为“公布”。"""
     with handled():
-        from ..city import normalise_uscc, open_register, publish, transaction
+        from ..city import normalise_uscc, publish
 
         only = [normalise_uscc(u) for u in uscc] if uscc else None
-        with open_register(db, wait=wait) as conn, transaction(conn):
+        with _register(db, wait) as conn:
             report = publish(conn, batch, output, _change(by, when, reason), only=only)
         if report.reissued:
             out(f"第{batch}批此前已公布（{len(report.listed)} 家），登记库未作更改，已重新生成文件：")
@@ -168,10 +179,10 @@ def delist_cmd(
 ) -> None:
     """摘牌：已公布的单位因严重违法违规或重大事故被摘牌（不再计入创建目标）。"""
     with handled():
-        from ..city import delist, normalise_uscc, open_register, transaction
+        from ..city import delist, normalise_uscc
 
         code = normalise_uscc(uscc)
-        with open_register(db, wait=wait) as conn, transaction(conn):
+        with _register(db, wait) as conn:
             unit = delist(conn, code, _change(by, when, reason))
         out(f"已摘牌：{unit.name}（{unit.uscc}，{unit.county}），原因：{reason}")
 
@@ -189,9 +200,9 @@ def spotcheck_cmd(
 ) -> None:
     """从“公布”状态的单位中按种子随机抽查（可复核），被抽中的单位状态改为“抽查中”，并生成抽查通知.docx。"""
     with handled():
-        from ..city import open_register, spotcheck, transaction
+        from ..city import spotcheck
 
-        with open_register(db, wait=wait) as conn, transaction(conn):
+        with _register(db, wait) as conn:
             report = spotcheck(conn, sample, seed, output, _change(by, when, reason))
         out(
             f"第{report.check}次抽查：从 {report.population} 家已公布单位中抽取 {len(report.drawn)} 家（种子 {seed}）："
@@ -214,10 +225,10 @@ def result_cmd(
 ) -> None:
     """登记抽查结果：合格 → “公布”；不合格 → “重新创建”（可凭之后的推荐包重新导入）。"""
     with handled():
-        from ..city import normalise_uscc, open_register, record_result, transaction
+        from ..city import normalise_uscc, record_result
 
         code = normalise_uscc(uscc)
-        with open_register(db, wait=wait) as conn, transaction(conn):
+        with _register(db, wait) as conn:
             unit = record_result(conn, code, passed, _change(by, when, reason))
         verdict = "合格，恢复“公布”" if passed else "不合格，须重新创建"
         out(f"已登记抽查结果：{unit.name}（{unit.uscc}）{verdict}")
@@ -232,9 +243,9 @@ def status_cmd(
 ) -> None:
     """各县（市、区）各状态单位数、距 12 家目标的进度、申报截止剩余天数。"""
     with handled():
-        from ..city import open_register, status, transaction
+        from ..city import status
 
-        with open_register(db, wait=wait) as conn, transaction(conn, write=False):
+        with _register(db, wait, write=False) as conn:
             result = status(conn, _day(when))
         if as_json:
             out(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
@@ -281,10 +292,10 @@ def history_cmd(
 ) -> None:
     """变更记录（只增不删）：日期、经办人、原因、状态变化。"""
     with handled():
-        from ..city import history, normalise_uscc, open_register, transaction
+        from ..city import history, normalise_uscc
 
         code = normalise_uscc(uscc) if uscc else None
-        with open_register(db, wait=wait) as conn, transaction(conn, write=False):
+        with _register(db, wait, write=False) as conn:
             events = history(conn, code)
         if as_json:
             out(json.dumps(events, ensure_ascii=False, indent=2))
