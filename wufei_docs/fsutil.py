@@ -18,8 +18,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .errors import OutputError
-
-_BAD_CHARS = set('\\:*?"<>|') | {chr(c) for c in range(32)} | {"\x7f"}
+from .safety import ensure_inside
 
 
 def _file_mode() -> int:
@@ -78,35 +77,6 @@ def fsync_dir(path: Path) -> None:
         pass
     finally:
         os.close(fd)
-
-
-def safe_name(name: str, folder: Path) -> PurePosixPath:
-    """Check a package file name: relative, at most one sub-folder, no `..`, no hidden or odd characters."""
-    parts = name.split("/")
-    problem = None
-    if not name or name.startswith("/") or len(parts) > 2:
-        problem = "必须是相对路径，最多包含一级子文件夹"
-    elif any(p in ("", ".", "..") or p.startswith(".") for p in parts):
-        problem = "不能包含空的路径段、“.”、“..”或以“.”开头"
-    elif any(ch in _BAD_CHARS for ch in name):
-        problem = "包含不允许的字符"
-    elif any(len(p.encode("utf-8")) > 240 for p in parts):
-        problem = "名称过长"
-    if problem:
-        raise OutputError(f"{folder}: 输出文件名 “{name}” 不合法：{problem}")
-    return PurePosixPath(name)
-
-
-def ensure_inside(folder: Path, target: Path) -> None:
-    """Refuse to write through a symlinked sub-folder (it could point outside the output folder)."""
-    root = folder.resolve()
-    for parent in reversed(target.relative_to(folder).parents):
-        candidate = folder / parent
-        if str(parent) != "." and candidate.is_symlink():
-            raise OutputError(f"{folder}: “{parent}” 是符号链接，为安全起见不向其中写入")
-    resolved = target.parent.resolve()
-    if resolved != root and root not in resolved.parents:
-        raise OutputError(f"{folder}: “{target}” 位于输出文件夹之外，拒绝写入")
 
 
 def remove_tree(path: Path) -> None:

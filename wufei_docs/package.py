@@ -23,9 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from .errors import OutputError
-from .fsutil import Journal, atomic_write_bytes, ensure_inside, prune_empty_dirs, remove_tree, safe_name
+from .fsutil import Journal, atomic_write_bytes, prune_empty_dirs, remove_tree
 from .locking import folder_lock
 from .revisions import NOTE_DOCX, NOTE_TXT, Changes, Revision, compare, note_docx, note_text
+from .safety import ensure_inside, safe_name
 
 MANIFEST = "manifest.json"
 HISTORY = "历史版本"

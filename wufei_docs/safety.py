@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .errors import OutputError
 
 _FORBIDDEN = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
 _RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$", re.IGNORECASE)
+_BAD_CHARS = set('\\:*?"<>|') | {chr(c) for c in range(32)} | {"\x7f"}  # in package file names
 MAX_NAME_CHARS = 60  # 60 CJK characters are 180 bytes in UTF-8, well under NAME_MAX (255)
 
 
@@ -50,17 +51,43 @@ def unique_components(names: list[str], keys: list[str]) -> list[str]:
     return out
 
 
+def safe_name(name: str, folder: Path) -> PurePosixPath:
+    """Check a package file name: relative, at most one sub-folder, no `..`, no hidden or odd characters."""
+    parts = name.split("/")
+    problem = None
+    if not name or name.startswith("/") or len(parts) > 2:
+        problem = "必须是相对路径，最多包含一级子文件夹"
+    elif any(p in ("", ".", "..") or p.startswith(".") for p in parts):
+        problem = "不能包含空的路径段、“.”、“..”或以“.”开头"
+    elif any(ch in _BAD_CHARS for ch in name):
+        problem = "包含不允许的字符"
+    elif any(len(p.encode("utf-8")) > 240 for p in parts):
+        problem = "名称过长"
+    if problem:
+        raise OutputError(f"{folder}: 输出文件名 “{name}” 不合法：{problem}")
+    return PurePosixPath(name)
+
+
+def ensure_inside(folder: Path, target: Path) -> None:
+    """Refuse to write through a symlinked sub-folder (it could point outside the output folder)."""
+    root = folder.resolve()
+    for parent in reversed(target.relative_to(folder).parents):
+        candidate = folder / parent
+        if str(parent) != "." and candidate.is_symlink():
+            raise OutputError(f"{folder}: “{parent}” 是符号链接，为安全起见不向其中写入")
+    resolved = target.parent.resolve()
+    if resolved != root and root not in resolved.parents:
+        raise OutputError(f"{folder}: “{target}” 位于输出文件夹之外，拒绝写入")
+
+
 def inside(root: Path, relative: str | Path) -> Path:
     """`root / relative`, refusing anything that would land outside `root` (absolute paths, `..`,
-    symlinks that point out)."""
+    symlinked folders on the way)."""
     rel = Path(relative)
     if rel.is_absolute() or ".." in rel.parts:
         raise OutputError(f"拒绝写入输出文件夹之外的位置：{relative}")
     target = root / rel
-    real_root = root.resolve()
-    real_target = target.resolve()
-    if real_target != real_root and real_root not in real_target.parents:
-        raise OutputError(f"拒绝写入输出文件夹之外的位置：{relative}（经符号链接指向 {real_target}）")
+    ensure_inside(root, target / "x")
     return target
 
 
