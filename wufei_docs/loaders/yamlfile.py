@@ -41,7 +41,7 @@ def _fast_plain(text: str) -> Any:
     Only for plain documents: text with `&`, `*`, `!` or `<<` (anchors, aliases, tags, merge keys) and
     anything the C parser rejects take the round-trip path, which gives the located error messages.
     Both use the same YAML 1.2 resolver, so they return the same data (tests/test_loaders.py)."""
-    if any(mark in text for mark in ("&", "*", "!", "<<")):
+    if any(mark in text for mark in ("&", "*", "!", "<<", "%YAML")):
         return _SLOW
     yaml = _c_loader()
     if yaml is None:
@@ -55,8 +55,25 @@ def _fast_plain(text: str) -> Any:
 @functools.cache
 def _c_loader() -> Any:
     from ruamel.yaml import YAML
+    from ruamel.yaml.resolver import VersionedResolver
+
+    class Yaml12Resolver(VersionedResolver):
+        """YAML 1.2 resolution, as for any document without a %YAML directive (those take the slow path),
+        without working the version out again for every scalar (a third of the loading time)."""
+
+        @property
+        def processing_version(self) -> Any:
+            return (1, 2)
+
+        @property
+        def versioned_resolver(self) -> Any:
+            cached: Any = self.__dict__.get("_yaml12")
+            if cached is None:
+                cached = self.__dict__["_yaml12"] = super().versioned_resolver
+            return cached
 
     yaml = YAML(typ="safe", pure=False)
+    yaml.Resolver = Yaml12Resolver
     if "CParser" not in yaml.Parser.__name__:  # ruamel.yaml.clib not installed
         return None
     yaml.allow_duplicate_keys = False
