@@ -19,9 +19,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
 
+from .docxzip import central_header, end_of_central_directory, local_header
+
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 _ALREADY_COMPRESSED = {".docx", ".xlsx", ".pdf", ".zip", ".png", ".jpg"}
-_DOS_DATE = (0 << 9) | (1 << 5) | 1  # 1980-01-01
 _LEVEL = 6  # zipfile's default deflate level
 _ZIP32_LIMIT = 0xFFFFFFFF - (1 << 24)  # keep clear of the 4 GiB offset/size fields
 _MAX_MEMBERS = 0xFFFF
@@ -113,7 +114,7 @@ def _write(tmp: Path, files: list[Path], names: list[str], previous: _Previous) 
         previous.copy(run, out)
         central = b"".join(_central_header(e) for e in entries)
         _write_all(out, central)
-        end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(entries), len(entries), len(central), offset, 0)
+        end = end_of_central_directory(len(entries), len(central), offset)
         _write_all(out, end)
     return records
 
@@ -125,34 +126,11 @@ def _write_all(out: BinaryIO, data: bytes) -> None:
 
 
 def _local_header(e: _Entry) -> bytes:
-    fixed = struct.pack(
-        "<IHHHHHIIIHH", 0x04034B50, 20, _UTF8, e.method, 0, _DOS_DATE, e.crc, e.compressed_size, e.size, len(e.name), 0
-    )
-    return fixed + e.name
+    return local_header(e.name, e.method, e.crc, e.compressed_size, e.size)
 
 
 def _central_header(e: _Entry) -> bytes:
-    fixed = struct.pack(
-        "<IHHHHHHIIIHHHHHII",
-        0x02014B50,
-        (3 << 8) | 20,  # made by: Unix, zip 2.0
-        20,
-        _UTF8,
-        e.method,
-        0,
-        _DOS_DATE,
-        e.crc,
-        e.compressed_size,
-        e.size,
-        len(e.name),
-        0,
-        0,
-        0,
-        0,
-        0o644 << 16,
-        e.offset,
-    )
-    return fixed + e.name
+    return central_header(e.name, e.method, e.crc, e.compressed_size, e.size, e.offset, 0o644)
 
 
 def _deflate(data: bytes) -> bytes:
@@ -325,26 +303,3 @@ def _listing(
                     out.append(((*rel, name), "/".join((*rel, name)), item.stat(follow_symlinks=False).st_size))
     out.sort()
     return [(r, size) for _, r, size in out]
-
-
-def pin_zip_times(path: Path) -> None:
-    """Rewrite a zip (e.g. an .xlsx saved by openpyxl) with fixed member times and a fixed
-    `dcterms:modified` (openpyxl stamps the wall clock there), so the same content gives the same bytes."""
-    import io
-    import re
-
-    with zipfile.ZipFile(path) as src:
-        members = [(info, src.read(info)) for info in src.infolist()]
-    stamp = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
-    members = [
-        (info, stamp.sub(rb"\g<1>2000-01-01T00:00:00Z\g<2>", data) if info.filename == "docProps/core.xml" else data)
-        for info, data in members
-    ]
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as dst:
-        for info, data in members:
-            fixed = zipfile.ZipInfo(info.filename, FIXED_TIME)
-            fixed.compress_type = info.compress_type
-            fixed.external_attr = info.external_attr
-            dst.writestr(fixed, data)
-    path.write_bytes(buf.getvalue())

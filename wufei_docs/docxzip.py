@@ -32,51 +32,59 @@ class Member:
         return cls(name, comp.compress(data) + comp.flush(), zlib.crc32(data), len(data))
 
 
+_UTF8 = 0x0800  # general purpose flag: names are UTF-8
+DEFLATED = 8
+
+
+def local_header(name: bytes, method: int, crc: int, compressed_size: int, size: int) -> bytes:
+    """A zip local file header (fixed 1980-01-01 time, UTF-8 name, no extra field)."""
+    fixed = struct.pack(
+        "<IHHHHHIIIHH", 0x04034B50, 20, _UTF8, method, _DOS_TIME, _DOS_DATE, crc, compressed_size, size, len(name), 0
+    )
+    return fixed + name
+
+
+def central_header(
+    name: bytes, method: int, crc: int, compressed_size: int, size: int, offset: int, mode: int
+) -> bytes:
+    """The matching central directory entry; `mode` is the Unix file mode stored in the external attributes."""
+    fixed = struct.pack(
+        "<IHHHHHHIIIHHHHHII",
+        0x02014B50,
+        (3 << 8) | 20,  # made by: Unix, zip 2.0
+        20,
+        _UTF8,
+        method,
+        _DOS_TIME,
+        _DOS_DATE,
+        crc,
+        compressed_size,
+        size,
+        len(name),
+        0,
+        0,
+        0,
+        0,
+        mode << 16,
+        offset,
+    )
+    return fixed + name
+
+
+def end_of_central_directory(count: int, central_size: int, central_offset: int) -> bytes:
+    return struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, central_size, central_offset, 0)
+
+
 def write_zip(members: list[Member]) -> bytes:
     """Serialise members into a zip archive (deflate, UTF-8 names)."""
     out = bytearray()
     central = bytearray()
     for m in members:
         name = m.name.encode("utf-8")
-        offset = len(out)
-        out += struct.pack(
-            "<IHHHHHIIIHH",
-            0x04034B50,
-            20,
-            0x0800,
-            8,
-            _DOS_TIME,
-            _DOS_DATE,
-            m.crc,
-            len(m.compressed),
-            m.size,
-            len(name),
-            0,
-        )
-        out += name
+        central += central_header(name, DEFLATED, m.crc, len(m.compressed), m.size, len(out), 0o100644)
+        out += local_header(name, DEFLATED, m.crc, len(m.compressed), m.size)
         out += m.compressed
-        central += struct.pack(
-            "<IHHHHHHIIIHHHHHII",
-            0x02014B50,
-            (3 << 8) | 20,  # made by: Unix, zip 2.0
-            20,
-            0x0800,
-            8,
-            _DOS_TIME,
-            _DOS_DATE,
-            m.crc,
-            len(m.compressed),
-            m.size,
-            len(name),
-            0,
-            0,
-            0,
-            0,
-            0o100644 << 16,
-            offset,
-        )
-        central += name
     start = len(out)
     out += central
-    out += struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(members), len(members), len(central), start, 0)
+    out += end_of_central_directory(len(members), len(central), start)
     return bytes(out)
