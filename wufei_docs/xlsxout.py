@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 from .docxzip import Member, write_zip
+from .sheets import column_letter
 
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -47,15 +48,6 @@ def workbook_bytes(sheets: Sequence[Sheet], *, creator: str = "wufei-docs") -> b
     return write_zip([Member.of(name, (_DECL + xml).encode("utf-8")) for name, xml in parts.items()])
 
 
-def column(n: int) -> str:
-    """1 → A, 27 → AA."""
-    out = ""
-    while n:
-        n, rem = divmod(n - 1, 26)
-        out = chr(65 + rem) + out
-    return out
-
-
 def _text(value: str) -> str:
     return escape(_NOT_XML.sub("\ufffd", value))
 
@@ -74,10 +66,10 @@ def _cell(ref: str, value: object, style: int) -> str:
 
 
 def _sheet(s: Sheet) -> str:
-    last = column(len(s.headers))
+    last = column_letter(len(s.headers))
     rows = [f'<row r="1">{_cell("A1", s.title, TITLE)}</row>']
     for r, (values, style) in enumerate([(s.headers, HEADER), *((row, BODY) for row in s.rows)], 2):
-        cells = "".join(_cell(f"{column(c)}{r}", v, style) for c, v in enumerate(values, 1))
+        cells = "".join(_cell(f"{column_letter(c)}{r}", v, style) for c, v in enumerate(values, 1))
         rows.append(f'<row r="{r}">{cells}</row>')
     cols = "".join(f'<col min="{c}" max="{c}" width="{w:g}" customWidth="1"/>' for c, w in enumerate(s.widths, 1))
     return (
