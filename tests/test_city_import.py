@@ -29,7 +29,7 @@ def test_import_folder_adds_recommended_units_with_county_scores_and_files(cli, 
                 "无废工厂",
                 "推荐",
                 105.0,
-                "企业/01-赣州测试01号材料有限公司",
+                "企业/赣州测试01号材料有限公司",
             ),
             (
                 "91360702MA35L0AB16",
@@ -38,7 +38,7 @@ def test_import_folder_adds_recommended_units_with_county_scores_and_files(cli, 
                 "无废工厂",
                 "推荐",
                 100.0,
-                "企业/02-赣州某某稀土新材料有限公司",
+                "企业/赣州某某稀土新材料有限公司",
             ),
         ]
     )
@@ -204,4 +204,4 @@ def test_missing_package_folder_is_noted(cli, tmp_path: Path) -> None:
     bundle = make_bundle(tmp_path, "章贡区", [enterprise(1)])
     shutil.rmtree(bundle / "企业")
     r = cli("city", "import", bundle, "--db", tmp_path / "r.db", *WHO)
-    assert r.exit_code == 0 and "推荐包中缺少：企业/01-赣州测试01号材料有限公司" in r.stdout
+    assert r.exit_code == 0 and "推荐包中缺少：企业/赣州测试01号材料有限公司" in r.stdout
