@@ -10,25 +10,10 @@ import sys
 import time
 from pathlib import Path
 
+from _common import naive_env
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-
-
-def _naive_env():  # type: ignore[no-untyped-def]
-    """docxtpl does not know our `{% vmerge %}` cell tag; for timing it may simply print nothing."""
-    from jinja2 import nodes
-    from jinja2.ext import Extension
-    from jinja2.sandbox import SandboxedEnvironment
-
-    class VMerge(Extension):
-        tags = {"vmerge"}  # noqa: RUF012
-
-        def parse(self, parser):  # type: ignore[no-untyped-def]
-            lineno = next(parser.stream).lineno
-            parser.parse_expression()
-            return nodes.Output([], lineno=lineno)
-
-    return SandboxedEnvironment(extensions=[VMerge])
 
 
 def main(n: int = 30) -> None:
@@ -49,7 +34,7 @@ def main(n: int = 30) -> None:
         for _ in range(n):
             for path in templates:
                 tpl = DocxTemplate(path)
-                tpl.render(context, _naive_env(), autoescape=True)
+                tpl.render(context, naive_env(), autoescape=True)
                 tpl.save(io.BytesIO())
 
     def plain() -> None:

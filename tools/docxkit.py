@@ -312,18 +312,7 @@ def cell_text(
     p = cell.paragraphs[0]
     for r in list(p.runs):
         r._r.getparent().remove(r._r)
-    pf = p.paragraph_format
-    pf.alignment = ALIGN[align]
-    pf.space_before = pf.space_after = Pt(0)
-    if line is None:
-        pf.line_spacing = 1.0
-    else:
-        pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-        pf.line_spacing = Pt(line)
-    for part in parts:
-        text, opts = (part, {}) if isinstance(part, str) else part
-        run(p, text, **{"font": font, "size": size, "bold": bold, **opts})
-    _paragraph_mark_font(p, font, size)
+    _fill_cell_paragraph(p, parts, font=font, size=size, bold=bold, align=align, line=line)
     cell.vertical_alignment = {
         "center": WD_CELL_VERTICAL_ALIGNMENT.CENTER,
         "top": WD_CELL_VERTICAL_ALIGNMENT.TOP,
@@ -336,6 +325,15 @@ def cell_para(cell: Any, *parts: str | tuple[str, dict[str, Any]], size: float =
               align: str = "left", line: float | None = None) -> Any:  # fmt: skip
     """Append another paragraph to a cell."""
     p = cell.add_paragraph()
+    _fill_cell_paragraph(p, parts, font=font, size=size, bold=False, align=align, line=line)
+    return p
+
+
+def _fill_cell_paragraph(
+    p: Any, parts: Sequence[str | tuple[str, dict[str, Any]]], *, font: str, size: float, bold: bool, align: str,
+    line: float | None,
+) -> None:  # fmt: skip
+    """Table-cell paragraph layout (no spacing, single or exact line height) and its runs."""
     pf = p.paragraph_format
     pf.alignment = ALIGN[align]
     pf.space_before = pf.space_after = Pt(0)
@@ -346,9 +344,8 @@ def cell_para(cell: Any, *parts: str | tuple[str, dict[str, Any]], size: float =
         pf.line_spacing = Pt(line)
     for part in parts:
         text, opts = (part, {}) if isinstance(part, str) else part
-        run(p, text, **{"font": font, "size": size, **opts})
+        run(p, text, **{"font": font, "size": size, "bold": bold, **opts})
     _paragraph_mark_font(p, font, size)
-    return p
 
 
 def row_height(row: Any, mm: float, *, exact: bool = False) -> None:
