@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
 
-from .docxzip import central_header, end_of_central_directory, local_header
+from .docxzip import central_header, deflate_raw, end_of_central_directory, local_header
 
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 _ALREADY_COMPRESSED = {".docx", ".xlsx", ".pdf", ".zip", ".png", ".jpg"}
@@ -101,7 +101,7 @@ def _write(tmp: Path, files: list[Path], names: list[str], previous: _Previous) 
                 data = path.read_bytes()
                 crc, stored = zlib.crc32(data), _stored(path)
                 method = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
-                body = data if stored else (previous.deflated(name, crc, len(data)) or _deflate(data))
+                body = data if stored else (previous.deflated(name, crc, len(data)) or deflate_raw(data, _LEVEL))
                 entry = _Entry(name.encode("utf-8"), method, crc, len(data), len(body), offset)
                 header = _local_header(entry)
                 _write_all(out, header + body if len(body) < (1 << 16) else header)
@@ -131,11 +131,6 @@ def _local_header(e: _Entry) -> bytes:
 
 def _central_header(e: _Entry) -> bytes:
     return central_header(e.name, e.method, e.crc, e.compressed_size, e.size, e.offset, 0o644)
-
-
-def _deflate(data: bytes) -> bytes:
-    comp = zlib.compressobj(_LEVEL, zlib.DEFLATED, -15)
-    return comp.compress(data) + comp.flush()
 
 
 class _Previous:

@@ -28,8 +28,13 @@ class Member:
 
     @classmethod
     def of(cls, name: str, data: bytes, level: int = STATIC_LEVEL) -> Member:
-        comp = zlib.compressobj(level, zlib.DEFLATED, -15)
-        return cls(name, comp.compress(data) + comp.flush(), zlib.crc32(data), len(data))
+        return cls(name, deflate_raw(data, level), zlib.crc32(data), len(data))
+
+
+def deflate_raw(data: bytes, level: int = STATIC_LEVEL) -> bytes:
+    """Raw deflate (no zlib header), as zip members hold it."""
+    comp = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return comp.compress(data) + comp.flush()
 
 
 _UTF8 = 0x0800  # general purpose flag: names are UTF-8
