@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import DELETE, dump_yaml, full_marks, variant
 from wufei_docs.api import check
@@ -228,3 +230,52 @@ def test_line_numbers_point_at_the_field(write) -> None:
 def test_application_date_outside_window_is_a_warning(write) -> None:
     checked = check(write(variant(**{"application.date": "2025-07-01"})))
     assert any("申报期" in w for w in checked.warnings)
+
+
+# --- the one-pass fast path gives what section-wise validation gives ------------------------------
+
+_MUTATIONS = st.sampled_from(["delete", "blank", "none", "number", "text", "list", "empty_dict"])
+
+
+def _mutate(data: Any, path: list[int], how: str) -> Any:
+    """`data` with one value (chosen by `path` through the nested dicts/lists) replaced or removed."""
+    import copy
+
+    data = copy.deepcopy(data)
+    node, key = data, None
+    for step in path:
+        children = list(node.items()) if isinstance(node, dict) else list(enumerate(node))
+        if not children:
+            break
+        key, child = children[step % len(children)]
+        if not isinstance(child, dict | list) or step == path[-1]:
+            break
+        node = child
+    if key is None:
+        return data
+    value = {"blank": "  ", "none": None, "number": 12.5, "text": "ABC", "list": [1], "empty_dict": {}}.get(how)
+    if how == "delete":
+        del node[key]
+    else:
+        node[key] = value
+    return data
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.integers(0, 40), min_size=1, max_size=5), _MUTATIONS, st.integers(0, 5))
+def test_fast_path_agrees_with_sections(path: list[int], how: str, which: int) -> None:
+    """Whenever the whole-model validation accepts the data, the section-wise one finds no problem and
+    the same sections: the fast path never lets through what the full check would refuse."""
+    from wufei_docs.loaders.base import RawDocument
+    from wufei_docs.model import Enterprise
+    from wufei_docs.samples import sample_enterprise
+    from wufei_docs.validation import _valid_or_none, _validate_sections
+
+    data = _mutate(sample_enterprise(which), path, how)
+    model = _valid_or_none(Enterprise, data)
+    if model is None:
+        return
+    problems: list[Any] = []
+    sections = _validate_sections(RawDocument("x.yaml", data, lambda loc: None, []), Enterprise, data, problems)
+    assert problems == []
+    assert sections == {name: getattr(model, name) for name in Enterprise.model_fields}

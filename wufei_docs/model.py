@@ -88,17 +88,16 @@ def _email(value: str) -> str:
 
 
 def _uscc(value: str) -> str:
-    from stdnum.cn import uscc
-    from stdnum.exceptions import InvalidChecksum, InvalidLength, ValidationError
+    from .uscc import UsccError, validate
 
     value = value.strip().upper()
     try:
-        return str(uscc.validate(value))
-    except InvalidLength:
-        raise fail(f"“{value}” 不是 18 位统一社会信用代码") from None
-    except InvalidChecksum:
-        raise fail(f"“{value}” 的校验位不正确，请核对统一社会信用代码") from None
-    except ValidationError:
+        return validate(value)
+    except UsccError as e:
+        if e.kind == "length":
+            raise fail(f"“{value}” 不是 18 位统一社会信用代码") from None
+        if e.kind == "checksum":
+            raise fail(f"“{value}” 的校验位不正确，请核对统一社会信用代码") from None
         raise fail(f"“{value}” 不是有效的统一社会信用代码") from None
 
 
@@ -148,7 +147,13 @@ class Strict(BaseModel):
     def _drop_blank(cls, data: Any) -> Any:
         if not isinstance(data, dict):
             return data
-        out = {}
+        blank = cls.blank_fields(data)
+        return {k: v for k, v in data.items() if k not in blank} if blank else data
+
+    @classmethod
+    def blank_fields(cls, data: dict[Any, Any]) -> set[str]:
+        """The fields given with a blank value, which count as not filled in."""
+        out = set()
         for key, value in data.items():
             info = cls.model_fields.get(key) if isinstance(key, str) else None
             if (
@@ -160,8 +165,7 @@ class Strict(BaseModel):
                     or (isinstance(value, dict) and not info.is_required() and _blank(value))
                 )
             ):
-                continue
-            out[key] = value
+                out.add(key)
         return out
 
 

@@ -124,18 +124,34 @@ def use_store(folder: Path | None) -> None:
 
 @cache
 def _engine() -> bytes:
-    from importlib.metadata import version
+    """What a stored source or compiled code depends on besides the template: our pre-processor and
+    Jinja environment code, the installed docxtpl, lxml and Jinja (their __init__ files), the Python version.
+    (Files are identified by size and mtime: importlib.metadata would cost ~20 ms of a 100 ms re-run.)"""
+    import importlib.util
+    import os
+    import sys
 
-    own = Path(xmlprep.__file__).read_bytes()
-    return f"{version('docxtpl')}|{version('lxml')}|{hashlib.sha256(own).hexdigest()}".encode()
+    from . import sandbox
+
+    own = b"".join(Path(m.__file__ or "").read_bytes() for m in (xmlprep, sandbox, sys.modules[__name__]))
+    parts = [sys.version, hashlib.sha256(own).hexdigest()]
+    for module in ("docxtpl", "lxml", "jinja2"):  # top-level: find_spec imports the parents of a submodule
+        try:
+            spec = importlib.util.find_spec(module)
+            st = os.stat(spec.origin) if spec is not None and spec.origin else None
+        except (ImportError, OSError):
+            st = None
+        parts.append(f"{module}:{st.st_size}:{st.st_mtime_ns}" if st is not None else f"{module}:-")
+    return "|".join(parts).encode()
 
 
-def _store_path(digest: str, part: str) -> Path | None:
-    """Where the source of `part` of the template file with sha256 `digest` is kept."""
+def _store_path(digest: str, part: str, kind: str = "jinja") -> Path | None:
+    """Where the source (kind "jinja") or compiled code ("code") of `part` of the template file with
+    sha256 `digest` is kept."""
     if not _STORE:
         return None
     key = hashlib.sha256(_engine() + b"\0" + digest.encode() + b"\0" + part.encode()).hexdigest()
-    return _STORE[0] / f"{key}.jinja"
+    return _STORE[0] / f"{key}.{kind}"
 
 
 def _stored_source(digest: str, part: str) -> str | None:
@@ -154,6 +170,44 @@ def _store_source(digest: str, part: str, source: str) -> None:
     if sealed.read(path) != source:
         sealed.write(path, source)  # a store that cannot be written only costs time
     _STORED.add(path)
+
+
+def _stored_template(digest: str, part: str, source: str) -> Template | None:
+    """The template compiled from `source` by an earlier process (Jinja's parse and Python's compile are
+    two thirds of a cold re-run's template cost). The code was made by this environment from this very
+    source (its hash is in the file), and the seal keeps out code nobody here compiled."""
+    import marshal
+
+    from . import sealed
+
+    path = _store_path(digest, part, "code")
+    data = sealed.read_bytes(path) if path is not None else None
+    if data is None or data[:32] != hashlib.sha256(source.encode("utf-8")).digest():
+        return None
+    try:
+        code = marshal.loads(data[32:])
+    except (EOFError, ValueError, TypeError):
+        return None
+    env = environment()
+    return env.template_class.from_code(env, code, env.make_globals(None), None)
+
+
+def _compile_template(digest: str, part: str, source: str) -> Template:
+    """environment().from_string(source), through the store when there is one."""
+    import marshal
+
+    from . import sealed
+
+    template = _stored_template(digest, part, source)
+    if template is not None:
+        return template
+    env = environment()
+    path = _store_path(digest, part, "code")
+    if path is None:
+        return env.from_string(source)
+    code = env.compile(source)
+    sealed.write_bytes(path, hashlib.sha256(source.encode("utf-8")).digest() + marshal.dumps(code))
+    return env.template_class.from_code(env, code, env.make_globals(None), None)
 
 
 def _keep_sources(compiled: CompiledDocx) -> None:
@@ -224,7 +278,7 @@ def _compile_part(name: str, part: str, raw: bytes, digest: str) -> Part:
             raise TemplateError(f"模板 {name} 的 {part} 不是有效的 XML：{e}") from None
         _store_source(digest, part, source)
     try:
-        template = environment().from_string(source)
+        template = _compile_template(digest, part, source)
     except TemplateSyntaxError as e:
         raise TemplateError(f"模板 {name} 语法错误：{_explain(e.message)}{quote_line(source, e.lineno)}") from None
     except RecursionError:

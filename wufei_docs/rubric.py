@@ -146,10 +146,10 @@ def load_rubric(rubric_id: str) -> Rubric:
     if rubric_id not in available_rubrics():
         choices = "、".join(available_rubrics())
         raise InputError(None, f"rubric: 未知的评价指标 “{rubric_id}”，可用：{choices}")
-    from ruamel.yaml import YAML
+    from .loaders.yamlfile import safe_loader
 
     text = (resources.files(__package__) / "rubrics" / f"{rubric_id}.yaml").read_text("utf-8")
-    return _build(YAML(typ="safe").load(text))  # C parser when ruamel.yaml.clib is installed
+    return _build(safe_loader().load(text))
 
 
 def _build(d: dict[str, Any]) -> Rubric:

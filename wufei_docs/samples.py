@@ -35,12 +35,11 @@ _WASTE = (
 
 def uscc_for(i: int, region: str = "360702") -> str:
     """A valid 统一社会信用代码 derived from i (check digit computed, so it validates)."""
-    from stdnum.cn import uscc
+    from .uscc import ALPHABET, check_digit
 
-    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-    body = "".join(alphabet[(i // 31**k) % 31] for k in range(9))[::-1]
+    body = "".join(ALPHABET[(i // 31**k) % 31] for k in range(9))[::-1]
     code = f"91{region}{body}"
-    return code + uscc.calc_check_digit(code)
+    return code + check_digit(code)
 
 
 def sample_enterprise(i: int, *, county: str | None = None, seed: int = 0) -> dict[str, Any]:

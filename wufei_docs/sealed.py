@@ -57,35 +57,56 @@ def key() -> bytes | None:
 
 def seal(text: str) -> str | None:
     """`text` with its seal as the first line, or None when there is no key."""
-    k = key()
-    if k is None:
-        return None
-    mac = hmac.new(k, text.encode("utf-8"), hashlib.sha256).hexdigest()
-    return f"{mac}\n{text}"
+    sealed = seal_bytes(text.encode("utf-8"))
+    return sealed.decode("utf-8") if sealed is not None else None
 
 
 def unseal(sealed: str) -> str | None:
     """The text of a sealed file, or None if the seal is missing or wrong."""
+    data = unseal_bytes(sealed.encode("utf-8"))
+    return data.decode("utf-8") if data is not None else None
+
+
+def seal_bytes(data: bytes) -> bytes | None:
     k = key()
-    mac, sep, text = sealed.partition("\n")
+    if k is None:
+        return None
+    return hmac.new(k, data, hashlib.sha256).hexdigest().encode("ascii") + b"\n" + data
+
+
+def unseal_bytes(sealed: bytes) -> bytes | None:
+    k = key()
+    mac, sep, data = sealed.partition(b"\n")
     if k is None or not sep:
         return None
-    expected = hmac.new(k, text.encode("utf-8"), hashlib.sha256).hexdigest()
-    return text if hmac.compare_digest(mac, expected) else None
+    expected = hmac.new(k, data, hashlib.sha256).hexdigest().encode("ascii")
+    return data if hmac.compare_digest(mac, expected) else None
 
 
 def read(path: Path) -> str | None:
+    data = read_bytes(path)
     try:
-        return unseal(path.read_text("utf-8"))
-    except (OSError, UnicodeDecodeError):
+        return data.decode("utf-8") if data is not None else None
+    except UnicodeDecodeError:
+        return None
+
+
+def read_bytes(path: Path) -> bytes | None:
+    try:
+        return unseal_bytes(path.read_bytes())
+    except OSError:
         return None
 
 
 def write(path: Path, text: str) -> None:
     """Write a sealed file atomically; silently nothing without a key or on a write error."""
-    from .fsutil import atomic_write_text
+    write_bytes(path, text.encode("utf-8"))
 
-    sealed = seal(text)
+
+def write_bytes(path: Path, data: bytes) -> None:
+    from .fsutil import atomic_write_bytes
+
+    sealed = seal_bytes(data)
     if sealed is not None:
         with contextlib.suppress(OSError):
-            atomic_write_text(path, sealed)
+            atomic_write_bytes(path, sealed)

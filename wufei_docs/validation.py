@@ -14,7 +14,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from .errors import InputError, Problem
 from .loaders.base import Loc, RawDocument
-from .model import ENTERPRISE_FORMAT, Enterprise, Evaluation
+from .model import ENTERPRISE_FORMAT, Enterprise, Evaluation, Strict
 from .rubric import Rubric, load_rubric
 
 M = TypeVar("M", bound=BaseModel)
@@ -39,13 +39,17 @@ def validate_enterprise(raw: RawDocument) -> Checked:
     if fmt is None:
         problems.append(_at(raw, ("format",), f"缺少必填项（应为 {ENTERPRISE_FORMAT}）"))
     rubric = _rubric_for(raw, data, problems)
-    sections = _validate_sections(raw, Enterprise, data, problems)
+    enterprise = _valid_or_none(Enterprise, data)  # most files are valid: one pass, no per-section validators
+    if enterprise is not None:
+        sections = {name: getattr(enterprise, name) for name in Enterprise.model_fields}
+    else:
+        sections = _validate_sections(raw, Enterprise, data, problems)
     if rubric is not None:
         problems += [_at(raw, loc, msg) for loc, msg in rubric_problems(sections, rubric)]
     problems = _with_loader_problems(raw.problems, problems)
     if problems:
         raise InputError(raw.source, _unique_sorted(problems))
-    enterprise = Enterprise.model_validate(data)
+    enterprise = enterprise or Enterprise.model_validate(data)
     assert rubric is not None
     return Checked(enterprise, rubric, [*raw.notices, *enterprise_warnings(enterprise, rubric)])
 
@@ -54,11 +58,27 @@ def validate_evaluation(raw: RawDocument) -> Evaluation:
     """Validate a county evaluation file (FORMAT.md §5)."""
     if not isinstance(raw.data, dict):
         raise InputError(raw.source, "文件内容应为键值对（YAML 映射）")
+    evaluation = _valid_or_none(Evaluation, raw.data)
+    if evaluation is not None:
+        return evaluation
     problems: list[Problem] = []
     _validate_sections(raw, Evaluation, raw.data, problems)
     if problems:
         raise InputError(raw.source, _unique_sorted(problems))
     return Evaluation.model_validate(raw.data)
+
+
+def _valid_or_none(model: type[M], data: dict[str, Any]) -> M | None:
+    """The model when the data is valid as a whole; None sends it through section-wise validation, which
+    finds every problem (and the sections that are valid, for the rubric rules). A top-level field left
+    blank also goes that way: the model drops it unread, the sections check it (an `enterprises:` whose
+    entries are all empty still has its keys checked)."""
+    if issubclass(model, Strict) and model.blank_fields(data):
+        return None
+    try:
+        return model.model_validate(data)
+    except ValidationError:
+        return None
 
 
 def _rubric_for(raw: RawDocument, data: dict[str, Any], problems: list[Problem]) -> Rubric | None:

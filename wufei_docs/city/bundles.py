@@ -345,15 +345,14 @@ def _entry(c: _Checker, raw: Any, where: str) -> Entry | None:
 
 
 def _uscc(c: _Checker, value: Any, where: str) -> str | None:
-    from stdnum.cn import uscc
-    from stdnum.exceptions import ValidationError
+    from ..uscc import UsccError, validate
 
     if not isinstance(value, str):
         c.add(where, "缺少统一社会信用代码")
         return None
     try:
-        return str(uscc.validate(value.strip().upper()))
-    except ValidationError:
+        return validate(value.strip().upper())
+    except UsccError:
         c.add(where, f"“{_shorten(value)}” 不是有效的统一社会信用代码")
         return None
 

@@ -75,13 +75,12 @@ _UNIT_COLUMNS = (
 
 def normalise_uscc(value: str) -> str:
     """Upper-case and check a USCC typed on the command line; a clear message when it is not one."""
-    from stdnum.cn import uscc
-    from stdnum.exceptions import ValidationError
+    from ..uscc import UsccError, validate
 
     text = value.strip().upper()
     try:
-        return str(uscc.validate(text))
-    except ValidationError:
+        return validate(text)
+    except UsccError:
         raise InputError(None, f"“{value}” 不是有效的统一社会信用代码") from None
 
 

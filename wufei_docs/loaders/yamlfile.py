@@ -52,6 +52,13 @@ def _fast_plain(text: str) -> Any:
         return _SLOW
 
 
+def safe_loader() -> Any:
+    """A safe YAML 1.2 loader for trusted files (the bundled rubrics): the C parser when available."""
+    from ruamel.yaml import YAML
+
+    return _c_loader() or YAML(typ="safe")
+
+
 @functools.cache
 def _c_loader() -> Any:
     from ruamel.yaml import YAML
