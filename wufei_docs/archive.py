@@ -15,9 +15,8 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from .docxzip import central_header, deflate_raw, end_of_central_directory, local_header
 
@@ -50,7 +49,8 @@ def zip_folder(
     files = [folder / r for r, _ in listing]
     root = prefix if prefix is not None else folder.name
     names = [f"{root}/{r}" if root else r for r, _ in listing]
-    if len(files) >= _MAX_MEMBERS or sum(size for _, size in listing) >= _ZIP32_LIMIT // 2:
+    stats = [stat for _, stat in listing]
+    if len(files) >= _MAX_MEMBERS or sum(stat[1] for stat in stats) >= _ZIP32_LIMIT // 2:
         _forget(state)
         atomic_replace_with(target, lambda tmp: _write_zip64(tmp, files, names))
         return len(files)
@@ -58,15 +58,14 @@ def zip_folder(
     _forget(state)
     records: dict[str, list[int]] = {}
     try:
-        atomic_replace_with(target, lambda tmp: records.update(_write(tmp, files, names, previous)))
+        atomic_replace_with(target, lambda tmp: records.update(_write(tmp, files, names, stats, previous)))
     finally:
         previous.close()
     _save_state(state, target, records)
     return len(files)
 
 
-@dataclass(frozen=True)
-class _Entry:
+class _Entry(NamedTuple):  # a tuple: a bundle zip has ~1000 of them to make on every re-run
     name: bytes
     method: int
     crc: int
@@ -75,7 +74,9 @@ class _Entry:
     offset: int
 
 
-def _write(tmp: Path, files: list[Path], names: list[str], previous: _Previous) -> dict[str, list[int]]:
+def _write(
+    tmp: Path, files: list[Path], names: list[str], stats: list[list[int]], previous: _Previous
+) -> dict[str, list[int]]:
     """Write the archive; returns, per member, its file's stat and where its record is (for `state`).
     Runs of records reused from the previous archive are copied in one go."""
     entries: list[_Entry] = []
@@ -83,9 +84,7 @@ def _write(tmp: Path, files: list[Path], names: list[str], previous: _Previous) 
     offset = 0
     run: list[int] = []  # [start, length] in the previous archive, not yet copied
     with tmp.open("wb", buffering=0) as out:
-        for path, name in zip(files, names, strict=True):
-            st = os.lstat(path)
-            stat = [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+        for path, name, stat in zip(files, names, stats, strict=True):
             old = previous.unchanged(name, stat)
             if old is not None:
                 length = 30 + len(old.name) + old.compressed_size
@@ -94,7 +93,7 @@ def _write(tmp: Path, files: list[Path], names: list[str], previous: _Previous) 
                 else:
                     previous.copy(run, out)
                     run = [old.offset, length]
-                entry = replace(old, offset=offset)
+                entry = old._replace(offset=offset)
             else:
                 previous.copy(run, out)
                 run = []
@@ -280,10 +279,10 @@ def _stored(path: Path) -> bool:
 
 def _listing(
     folder: Path, exclude: frozenset[str], skip: Callable[[tuple[str, ...]], bool] | None = None
-) -> list[tuple[str, int]]:
-    """(relative POSIX path, size) of the regular files under `folder`, sorted like the paths they name;
-    hidden and excluded folders are not even entered, symlinks are not followed."""
-    out: list[tuple[tuple[str, ...], str, int]] = []
+) -> list[tuple[str, list[int]]]:
+    """(relative POSIX path, [inode, size, mtime, ctime]) of the regular files under `folder`, sorted like
+    the paths they name; hidden and excluded folders are not even entered, symlinks are not followed."""
+    out: list[tuple[tuple[str, ...], str, list[int]]] = []
     todo: list[tuple[str, tuple[str, ...]]] = [(str(folder), ())]
     while todo:
         here, rel = todo.pop()
@@ -295,6 +294,8 @@ def _listing(
                 if item.is_dir(follow_symlinks=False):
                     todo.append((item.path, (*rel, name)))
                 elif item.is_file(follow_symlinks=False):
-                    out.append(((*rel, name), "/".join((*rel, name)), item.stat(follow_symlinks=False).st_size))
+                    st = item.stat(follow_symlinks=False)
+                    stat = [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+                    out.append(((*rel, name), "/".join((*rel, name)), stat))
     out.sort()
-    return [(r, size) for _, r, size in out]
+    return [(r, stat) for _, r, stat in out]

@@ -235,7 +235,7 @@ def _warm_up() -> None:
     (instead of each worker spending ~0.1 s on it)."""
     from .render import compile_docx
     from .rubric import available_rubrics, load_rubric
-    from .templates_admin import ALL_TEMPLATE_NAMES, template_path
+    from .templates_admin import ALL_TEMPLATE_NAMES, REVISION_NOTE, builtin_dir, template_path
 
     for rubric in available_rubrics():
         load_rubric(rubric)
@@ -243,6 +243,7 @@ def _warm_up() -> None:
     for name in ALL_TEMPLATE_NAMES:
         with contextlib.suppress(WufeiError):  # reported where the template is used
             compile_docx(template_path(name, templates))
+    compile_docx(builtin_dir() / REVISION_NOTE)  # a re-run's corrected packages get a change note
 
 
 def _stale(workers: Workers, assessed: list[Assessed], cache: Any, out: Path, notify: Progress) -> list[Assessed]:
