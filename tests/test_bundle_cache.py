@@ -310,3 +310,83 @@ def test_symlinked_cache_folder_is_refused(county, tmp_path) -> None:
     with pytest.raises(OutputError, match="符号链接"):
         bundle(src, ev, out, jobs=1)
     assert list(elsewhere.iterdir()) == []
+
+
+# --- a re-run in a new process: a helper forked early renders the corrected package --------------
+
+
+@pytest.fixture
+def new_process(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Make this (test) process look like a fresh `wufei bundle`: nothing compiled yet, so a re-run with
+    a correction or two forks the helper; records each `prestart` outcome."""
+    from wufei_docs import bundle as bundle_module
+    from wufei_docs.bundle_pool import Workers
+
+    started: list[bool] = []
+    prestart = Workers.prestart
+
+    def spy(self: Workers, warm_up: Any) -> bool:
+        started.append(prestart(self, warm_up))
+        return started[-1]
+
+    monkeypatch.setattr(bundle_module, "_renderer_loaded", lambda: False)
+    monkeypatch.setattr(Workers, "prestart", spy)
+    return started
+
+
+def _correct(path: Path, score_delta: int) -> None:
+    """A text and a score correction of one enterprise file."""
+    data = YAML(typ="safe").load(path.read_text("utf-8"))
+    data["unit"]["profile"] = data["unit"]["profile"] + "（已更正）"
+    item = next(v for v in data["items"].values() if isinstance(v, dict) and (v.get("score") or 0) >= 1)
+    item["score"] = item["score"] + score_delta
+    path.write_text(dump_yaml(data), "utf-8")
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="the helper is forked (POSIX only)")
+def test_rerun_with_a_helper_equals_a_first_run(county, tmp_path, new_process) -> None:
+    src, ev = county
+    out = tmp_path / "out"
+    bundle(src, ev, out, jobs=2)
+    target = sorted(src.glob("*.yaml"))[1]
+    _correct(target, -1)
+    report = bundle(src, ev, out, jobs=2)
+    assert new_process == [True]  # the re-run forked its helper (the first run had nothing cached)
+    assert [e.source for e in report.rebuilt] == [target.name]
+    fresh_equals(src, ev, out, tmp_path)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="the helper is forked (POSIX only)")
+def test_error_in_the_helper_is_raised_here_and_leaves_the_package(county, tmp_path, new_process, monkeypatch) -> None:
+    from tests.packages import tree
+    from wufei_docs import bundle as bundle_module
+    from wufei_docs.errors import TemplateError, WufeiError
+
+    src, ev = county
+    out = tmp_path / "out"
+    bundle(src, ev, out, jobs=2)
+    before = tree(out / "企业")
+    _correct(sorted(src.glob("*.yaml"))[0], -1)
+
+    monkeypatch.setattr(bundle_module, "_produce", _broken_produce)  # the helper, forked later, runs this
+    with pytest.raises(TemplateError, match="无法生成"):
+        bundle(src, ev, out, jobs=2)
+    assert new_process == [True]
+    assert tree(out / "企业") == before
+
+    monkeypatch.setattr(bundle_module, "_produce", _dying_produce)
+    with pytest.raises(WufeiError, match="子进程意外退出"):
+        bundle(src, ev, out, jobs=2)
+    assert tree(out / "企业") == before
+
+
+def _broken_produce(a: Any) -> Any:  # module level: tasks reach the helper pickled, functions by name
+    from wufei_docs.errors import TemplateError
+
+    raise TemplateError("模板 测试 无法生成")
+
+
+def _dying_produce(a: Any) -> Any:
+    import os
+
+    os._exit(3)  # the helper dies (killed, out of memory)

@@ -224,9 +224,43 @@ def _assess_all(
             known[path] = Assessed(path, entry, evaluation=ev, rubric=hit["rubric"], fingerprint=hit["fingerprint"])
             known[path].record = hit
     missing = [p for p in files if p not in known]
-    fresh = workers.map(_assess, [(p,) for p in missing], "校验与计分", notify, done=len(known), warm_up=_warm_up)
+    if known and 0 < len(missing) <= FEW_CHANGED and not _renderer_loaded() and workers.prestart(_warm_renderer):
+        # a re-run after a correction or two, in a new process: assessed here while a helper gets the
+        # renderer ready (a process that has rendered before renders here, without a helper)
+        fresh = []
+        for path in missing:
+            fresh.append(_assess(path))
+            notify("校验与计分", len(known) + len(fresh), len(files))
+    else:
+        fresh = workers.map(_assess, [(p,) for p in missing], "校验与计分", notify, done=len(known), warm_up=_warm_up)
     known.update(zip(missing, fresh, strict=True))
     return [known[p] for p in files]
+
+
+FEW_CHANGED = 3  # changed files a re-run assesses itself (~5 ms each) rather than in the pool
+
+
+def _renderer_loaded() -> bool:
+    import sys
+
+    render = sys.modules.get(f"{__package__}.render")
+    return render is not None and render.has_compiled()
+
+
+def _warm_renderer() -> None:
+    """In a worker started early: what rendering a package needs, loaded while the parent assesses
+    (the rubrics too: a task's rubric is unpickled as a load_rubric(id) call)."""
+    from .render import compile_docx
+    from .rubric import available_rubrics, load_rubric
+    from .templates_admin import REVISION_NOTE, TEMPLATE_NAMES, builtin_dir, template_path
+
+    for rubric in available_rubrics():
+        load_rubric(rubric)
+    templates = setup()[1]
+    for name in TEMPLATE_NAMES:
+        with contextlib.suppress(WufeiError):  # reported where the template is used
+            compile_docx(template_path(name, templates))
+    compile_docx(builtin_dir() / REVISION_NOTE)
 
 
 def _warm_up() -> None:
@@ -292,7 +326,7 @@ def _produce_all(
     """Render (and, without PDFs, write) each stale package in the workers, running `meanwhile` here in
     the mean time; with PDFs, all documents of all packages go through one LibreOffice run (pdf.convert:
     one or two processes), then the packages are written here."""
-    if workers.forks():
+    if workers.forks() and not workers.warm:
         # workers forked from here see `todo` in their copy of this process: send indexes, not pickles
         workers.restart()  # (a pool forked before `todo` existed would not see it)
         _TODO[:] = todo

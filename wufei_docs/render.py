@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from . import xmlprep
 from .docxzip import RENDERED_LEVEL, Member, write_zip
 from .errors import TemplateError
+from .safety import NOT_XML  # replaced so that a document always opens
 
 if TYPE_CHECKING:
     from jinja2 import Template
@@ -35,8 +36,6 @@ MAX_UNCOMPRESSED = 200 * 1024 * 1024
 MAX_TEMPLATE_BYTES = 50 * 1024 * 1024
 BREAK = '</w:t><w:br/><w:t xml:space="preserve">'
 TAB = '</w:t><w:tab/><w:t xml:space="preserve">'
-# Characters XML 1.0 cannot hold; replaced so that a document always opens.
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 @dataclass(frozen=True)
@@ -66,7 +65,7 @@ def xml_text(value: Any) -> Markup:
         return Markup("")
     if isinstance(value, Markup):
         return value
-    text = _NOT_XML.sub("\ufffd", str(value)).replace("\r\n", "\n").replace("\r", "\n")
+    text = NOT_XML.sub("\ufffd", str(value)).replace("\r\n", "\n").replace("\r", "\n")
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = text.replace('"', "&quot;").replace("'", "&#39;")
     return Markup(text.replace("\n", BREAK).replace("\t", TAB))
@@ -105,6 +104,11 @@ def render_docx(path: Path, context: dict[str, Any], *, cache: bool = True) -> b
 
 def clear_cache() -> None:
     _CACHE.clear()
+
+
+def has_compiled() -> bool:
+    """Whether this process has compiled templates already (a long-running caller, a forked worker)."""
+    return bool(_CACHE)
 
 
 # --- pre-processed sources kept on disk between processes ------------------------------------------

@@ -1,4 +1,5 @@
-"""Names and paths built from input: safe on Windows, macOS and Linux, never outside the output folder."""
+"""Names and paths built from input: safe on Windows, macOS and Linux, never outside the output folder;
+and text that any XML document can hold."""
 
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ from .errors import OutputError
 _FORBIDDEN = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
 _RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$", re.IGNORECASE)
 _BAD_CHARS = set('\\:*?"<>|') | {chr(c) for c in range(32)} | {"\x7f"}  # in package file names
+# The characters XML 1.0 cannot hold (the complement of its Char production, spelled out: the negated
+# form with astral ranges takes ~5 ms to compile, a noticeable part of a re-run's start).
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 MAX_NAME_CHARS = 60  # 60 CJK characters are 180 bytes in UTF-8, well under NAME_MAX (255)
 
 
