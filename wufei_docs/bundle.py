@@ -136,15 +136,19 @@ def bundle(
 
     folder, out = Path(folder), Path(out)
     evaluation, remember_evaluation = bundle_cache.load_evaluation(Path(evaluation_path), out)
-    _check_output(folder, out)
-    files = discover(folder, exclude=[Path(evaluation_path)])
-    if not files:
-        raise InputError(folder, "文件夹中没有企业申报数据文件（.yaml/.yml/.xlsx）")
-    if (out / bundle_cache.CACHE_DIR).is_symlink():
-        raise OutputError(f"{out / bundle_cache.CACHE_DIR} 是符号链接，为安全起见不向其中写入；请删除它后重试")
-    notify = progress or (lambda stage, done, total: None)
-    cache = bundle_cache.AssessCache(out, bundle_cache.environment_key(folder, evaluation, templates, pdf))
     with Workers(jobs, (evaluation, templates, pdf, out)) as workers:
+        if bundle_cache.has_records(out) and not _renderer_loaded():
+            # a re-run in a new process: most likely a correction or two, whose packages a helper will
+            # render; it loads the renderer from now on (it is dropped if there turn out to be none or many)
+            workers.prestart(_warm_renderer)
+        _check_output(folder, out)
+        files = discover(folder, exclude=[Path(evaluation_path)])
+        if not files:
+            raise InputError(folder, "文件夹中没有企业申报数据文件（.yaml/.yml/.xlsx）")
+        if (out / bundle_cache.CACHE_DIR).is_symlink():
+            raise OutputError(f"{out / bundle_cache.CACHE_DIR} 是符号链接，为安全起见不向其中写入；请删除它后重试")
+        notify = progress or (lambda stage, done, total: None)
+        cache = bundle_cache.AssessCache(out, bundle_cache.environment_key(folder, evaluation, templates, pdf))
         assessed = _assess_all(workers, files, cache, evaluation, notify)
         entries = [a.entry for a in assessed]
         warnings = _check_duplicates(assessed) + _evaluation_warnings(evaluation, assessed)
@@ -224,9 +228,10 @@ def _assess_all(
             known[path] = Assessed(path, entry, evaluation=ev, rubric=hit["rubric"], fingerprint=hit["fingerprint"])
             known[path].record = hit
     missing = [p for p in files if p not in known]
-    if known and 0 < len(missing) <= FEW_CHANGED and not _renderer_loaded() and workers.prestart(_warm_renderer):
-        # a re-run after a correction or two, in a new process: assessed here while a helper gets the
-        # renderer ready (a process that has rendered before renders here, without a helper)
+    if not (known and 0 < len(missing) <= FEW_CHANGED):
+        workers.drop_helper()  # nothing to render, or enough for the pool
+    if workers.warm:
+        # a re-run after a correction or two: assessed here while the helper gets the renderer ready
         fresh = []
         for path in missing:
             fresh.append(_assess(path))
@@ -248,14 +253,16 @@ def _renderer_loaded() -> bool:
 
 
 def _warm_renderer() -> None:
-    """In a worker started early: what rendering a package needs, loaded while the parent assesses
-    (the rubrics too: a task's rubric is unpickled as a load_rubric(id) call)."""
+    """In a helper started early: what rendering and writing a package needs, loaded while the parent
+    assesses (the 修改说明 reads the previous version's input, hence the YAML loader)."""
+    from xml.parsers import expat  # noqa: F401 - checks each rendered part
+
+    from . import build, package, revisions, view  # noqa: F401
+    from .loaders.yamlfile import safe_loader
     from .render import compile_docx
-    from .rubric import available_rubrics, load_rubric
     from .templates_admin import REVISION_NOTE, TEMPLATE_NAMES, builtin_dir, template_path
 
-    for rubric in available_rubrics():
-        load_rubric(rubric)
+    safe_loader()
     templates = setup()[1]
     for name in TEMPLATE_NAMES:
         with contextlib.suppress(WufeiError):  # reported where the template is used

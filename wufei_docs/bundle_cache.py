@@ -112,6 +112,11 @@ def stat_key(path: Path) -> list[int] | None:
     return [st.st_ino, st.st_size, st.st_mtime_ns]
 
 
+def has_records(out: Path) -> bool:
+    """Whether an earlier run left its records in OUT (cheap: the file is not read)."""
+    return (out / CACHE_DIR / ASSESS).is_file()
+
+
 class AssessCache:
     """The per-file records of the last run (see the module docstring)."""
 

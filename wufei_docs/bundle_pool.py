@@ -83,13 +83,22 @@ class Workers:
 
         return self.jobs != 1 and multiprocessing.get_start_method(allow_none=False) == "fork"
 
+    def drop_helper(self) -> None:
+        """End a helper that will not be needed, without waiting for its warm-up."""
+        if self.helper is not None:
+            self.helper.kill()
+            self.helper = None
+
     def restart(self) -> None:
         """End the workers; the next stage forks new ones from this process as it is then."""
         if self.pool is not None:
             self.pool.shutdown()
             self.pool = None
         if self.helper is not None:
-            self.helper.close()
+            if self.helper.used:
+                self.helper.close()
+            else:
+                self.helper.kill()  # its warm-up may still be running: no need to wait for it
             self.helper = None
 
     def map(
@@ -162,6 +171,7 @@ class Helper:
         os.close(tasks_r)
         os.close(results_w)
         self.pid = pid
+        self.used = False
         self.tasks = os.fdopen(tasks_w, "wb")
         self.results = os.fdopen(results_r, "rb")
 
@@ -173,6 +183,7 @@ class Helper:
         meanwhile: Callable[[], None] | None,
     ) -> list[Any]:
         out = []
+        self.used = self.used or bool(args)
         for i, a in enumerate(args):
             pickle.dump((fn, a), self.tasks, pickle.HIGHEST_PROTOCOL)
             self.tasks.flush()
@@ -189,6 +200,13 @@ class Helper:
         if meanwhile is not None and not args:
             meanwhile()
         return out
+
+    def kill(self) -> None:
+        import signal
+
+        with contextlib.suppress(OSError):
+            os.kill(self.pid, signal.SIGKILL)
+        self.close()
 
     def close(self) -> None:
         """End the helper (it sees the end of its task pipe) and wait for it."""

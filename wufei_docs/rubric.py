@@ -125,10 +125,6 @@ class Rubric:
     def items(self) -> tuple[Item, ...]:
         return tuple(i for c in self.categories for i in c.items)
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        """Pickled as its id: bundle workers have the same rubrics, so a task carrying one stays small."""
-        return (load_rubric, (self.id,))
-
     def item(self, item_id: str) -> Item:
         return self.items_by_id[item_id]
 
