@@ -278,7 +278,7 @@ def test_evaluation_read_from_the_cache_equals_the_file(county, tmp_path, monkey
     out = tmp_path / "out"
     loaded, remember = bundle_cache.load_evaluation(ev, out)
     remember()
-    assert (out / ".wufei" / "evaluation.json").is_file()
+    assert (out / ".wufei" / "evaluation.pickle").is_file()
     monkeypatch.setattr(api, "load_evaluation", lambda path: pytest.fail("the file was parsed again"))
     cached, _ = bundle_cache.load_evaluation(ev, out)
     assert cached == loaded
@@ -390,3 +390,35 @@ def _dying_produce(a: Any) -> Any:
     import os
 
     os._exit(3)  # the helper dies (killed, out of memory)
+
+
+class _Planted:
+    """A pickle that would create a file when loaded."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Path.touch, (self.marker,))
+
+
+def test_planted_pickles_and_code_are_never_loaded(county, tmp_path) -> None:
+    """The evaluation cache is a pickle and the template store holds compiled code: files put there by
+    someone else (no seal, or a forged one) are ignored, never unpickled or run."""
+    import pickle
+
+    from wufei_docs.render import clear_cache
+
+    src, ev = county
+    out = tmp_path / "out"
+    clear_cache()  # templates compiled by earlier tests would not be compiled (and stored) again
+    bundle(src, ev, out, jobs=1)
+    marker = tmp_path / "pwned"
+    evil = pickle.dumps(_Planted(marker))
+    targets = [out / ".wufei" / "evaluation.pickle", *sorted((out / ".wufei" / "templates").glob("*.code"))]
+    assert len(targets) > 1
+    for target in targets:
+        target.write_bytes(b"0" * 64 + b"\n" + evil)
+    bundle(src, ev, out, jobs=1)
+    assert not marker.exists()
+    fresh_equals(src, ev, out, tmp_path)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from wufei_docs.rubric import available_rubrics, load_rubric
 
 R = load_rubric("ganzhou-2023")
@@ -116,3 +118,27 @@ def test_switches_window_counties_and_target() -> None:
     assert str(R.window_start) == "2023-06-16" and str(R.window_end) == "2025-06-30"
     assert len(R.counties) == 20 and "章贡区" in R.counties and "蓉江新区" in R.counties
     assert (R.target_count, R.target_year) == (12, 2025)
+
+
+def test_built_rubric_is_kept_between_processes(tmp_path, monkeypatch) -> None:
+    """The second process loads the built rubric from the user's cache (sealed) instead of the YAML;
+    a file planted there without the seal is ignored."""
+    from wufei_docs import rubric as rubric_module
+    from wufei_docs.loaders import yamlfile
+
+    monkeypatch.setenv("WUFEI_CACHE_HOME", str(tmp_path / "cache"))
+    rubric_module.load_rubric.cache_clear()
+    try:
+        first = rubric_module.load_rubric("ganzhou-2023")
+        kept = list((tmp_path / "cache" / "rubrics").glob("*.pickle"))
+        assert len(kept) == 1
+        rubric_module.load_rubric.cache_clear()
+        monkeypatch.setattr(yamlfile, "safe_loader", lambda: pytest.fail("the YAML was parsed again"))
+        assert rubric_module.load_rubric("ganzhou-2023") == first
+        monkeypatch.undo()
+        monkeypatch.setenv("WUFEI_CACHE_HOME", str(tmp_path / "cache"))
+        kept[0].write_bytes(b"0" * 64 + b"\n" + kept[0].read_bytes().partition(b"\n")[2])  # forged seal
+        rubric_module.load_rubric.cache_clear()
+        assert rubric_module.load_rubric("ganzhou-2023") == first  # built from the YAML again
+    finally:
+        rubric_module.load_rubric.cache_clear()

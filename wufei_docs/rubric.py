@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from .errors import InputError
@@ -135,9 +135,11 @@ class Rubric:
         return next(c for c in self.categories if c.id == cat_id)
 
 
+RUBRIC_DIR = Path(__file__).resolve().parent / "rubrics"  # package data, always a real folder (setuptools)
+
+
 def available_rubrics() -> list[str]:
-    folder = resources.files(__package__) / "rubrics"
-    return sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))
+    return sorted(p.name[: -len(".yaml")] for p in RUBRIC_DIR.iterdir() if p.name.endswith(".yaml"))
 
 
 @cache
@@ -146,10 +148,51 @@ def load_rubric(rubric_id: str) -> Rubric:
     if rubric_id not in available_rubrics():
         choices = "、".join(available_rubrics())
         raise InputError(None, f"rubric: 未知的评价指标 “{rubric_id}”，可用：{choices}")
-    from .loaders.yamlfile import safe_loader
+    data = (RUBRIC_DIR / f"{rubric_id}.yaml").read_bytes()
+    kept = _kept_path(data)
+    rubric = _read_kept(kept)
+    if rubric is None:
+        from .loaders.yamlfile import safe_loader
 
-    text = (resources.files(__package__) / "rubrics" / f"{rubric_id}.yaml").read_text("utf-8")
-    return _build(safe_loader().load(text))
+        rubric = _build(safe_loader().load(data.decode("utf-8")))
+        _keep(kept, rubric)
+    return rubric
+
+
+def _kept_path(data: bytes) -> Path:
+    """Where the built rubric is kept between processes (the user's cache folder, see sealed.py): every
+    command would otherwise parse the YAML again (~5 ms). Keyed by the YAML's bytes, this module's code
+    and the Python version."""
+    import hashlib
+    import sys
+
+    from .sealed import key_folder
+
+    h = hashlib.sha256(data + b"\0" + Path(__file__).read_bytes() + b"\0" + sys.version.encode())
+    return key_folder() / "rubrics" / f"{h.hexdigest()}.pickle"
+
+
+def _read_kept(path: Path) -> Rubric | None:
+    import pickle
+
+    from . import sealed
+
+    data = sealed.read_bytes(path)
+    if data is None:
+        return None
+    try:
+        rubric = pickle.loads(data)  # sealed: written by this user's own runs
+    except Exception:
+        return None
+    return rubric if isinstance(rubric, Rubric) else None
+
+
+def _keep(path: Path, rubric: Rubric) -> None:
+    import pickle
+
+    from . import sealed
+
+    sealed.write_bytes(path, pickle.dumps(rubric, pickle.HIGHEST_PROTOCOL))  # nothing happens if it cannot
 
 
 def _build(d: dict[str, Any]) -> Rubric:
