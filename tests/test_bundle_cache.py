@@ -422,3 +422,37 @@ def test_planted_pickles_and_code_are_never_loaded(county, tmp_path) -> None:
     bundle(src, ev, out, jobs=1)
     assert not marker.exists()
     fresh_equals(src, ev, out, tmp_path)
+
+
+def test_package_folder_seen_unchanged_by_its_stat(county, tmp_path, checks) -> None:
+    """A package folder not changed for a while is known current by its stat alone; deleting or adding a
+    file changes the folder's mtime, and the package is rebuilt."""
+    import os
+
+    src, ev = county
+    out = tmp_path / "out"
+    bundle(src, ev, out, jobs=1)
+    folders = [out / e["folder"] for e in by_source(out).values()]
+    for folder in folders:
+        os.utime(folder, ns=(1_600_000_000_000_000_000, 1_600_000_000_000_000_000))  # "changed long ago"
+    bundle(src, ev, out, jobs=1)  # records the folders' stats
+    records = json.loads(sealed_text(out / ".wufei" / "assess.json"))["files"]
+    assert all(r["package"]["dir"] is not None for r in records.values())
+    checks.clear()
+    assert bundle(src, ev, out, jobs=1).rebuilt == [] and checks == []
+    (folders[0] / "附件1-评价指标自评表.docx").unlink()
+    (folders[1] / "多余.txt").write_text("x", "utf-8")
+    report = bundle(src, ev, out, jobs=1)
+    assert [e.folder for e in report.rebuilt] == [folders[0].relative_to(out).as_posix()]
+    assert (folders[0] / "附件1-评价指标自评表.docx").is_file()
+    (folders[1] / "多余.txt").unlink()  # someone else's file: the bundle leaves it (and zips it)
+    bundle(src, ev, out, jobs=1)
+    fresh_equals(src, ev, out, tmp_path)
+
+
+def sealed_text(path: Path) -> str:
+    from wufei_docs import sealed
+
+    text = sealed.read(path)
+    assert text is not None
+    return text

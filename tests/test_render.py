@@ -7,6 +7,8 @@ import shutil
 import zipfile
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.docx_helpers import patch_docx
 from wufei_docs import render, xmlprep
@@ -85,3 +87,15 @@ def test_syntax_error_names_the_template_and_the_tag(tmp_path) -> None:
     patch_docx(path, "{%p endif %}", "{%p endiff %}")
     with pytest.raises(TemplateError, match=r"模板 申报书\.docx 语法错误.*endiff"):
         render.compile_docx(path, cache=False)
+
+
+@given(st.text())
+def test_xml_text_fast_path_equals_full_escaping(text: str) -> None:
+    """Values without special characters skip the escaping; the result is the same either way."""
+    from wufei_docs.safety import NOT_XML
+
+    full = NOT_XML.sub("\ufffd", text).replace("\r\n", "\n").replace("\r", "\n")
+    full = full.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    full = full.replace('"', "&quot;").replace("'", "&#39;")
+    full = full.replace("\n", render.BREAK).replace("\t", render.TAB)
+    assert str(render.xml_text(text)) == full

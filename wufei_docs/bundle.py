@@ -260,11 +260,11 @@ def _warm_renderer() -> None:
     from . import build, package, revisions, view  # noqa: F401
     from .loaders.yamlfile import safe_loader
     from .render import compile_docx
-    from .templates_admin import REVISION_NOTE, TEMPLATE_NAMES, builtin_dir, template_path
+    from .templates_admin import COUNTY_LIST, REVISION_NOTE, TEMPLATE_NAMES, builtin_dir, template_path
 
     safe_loader()
     templates = setup()[1]
-    for name in TEMPLATE_NAMES:
+    for name in (*TEMPLATE_NAMES, COUNTY_LIST):  # it renders 推荐名单.docx too when the lists change
         with contextlib.suppress(WufeiError):  # reported where the template is used
             compile_docx(template_path(name, templates))
     compile_docx(builtin_dir() / REVISION_NOTE)
@@ -328,11 +328,25 @@ def _produce_all(
     pdf: bool,
     out: Path,
     notify: Progress,
-    meanwhile: Callable[[], None] | None,
+    county: CountyWork | None,
 ) -> None:
-    """Render (and, without PDFs, write) each stale package in the workers, running `meanwhile` here in
-    the mean time; with PDFs, all documents of all packages go through one LibreOffice run (pdf.convert:
-    one or two processes), then the packages are written here."""
+    """Render (and, without PDFs, write) each stale package in the workers, writing the county documents
+    here in the mean time; with PDFs, all documents of all packages go through one LibreOffice run
+    (pdf.convert: one or two processes), then the packages are written here."""
+    from .bundle_pool import call_task
+    from .county_docs import LIST_DOCX
+
+    local = dict(county.tasks) if county is not None else {}
+    # an early helper (a re-run in a new process) has the renderer ready; this process has not: the helper
+    # renders the long 推荐名单.docx after the packages, this process the workbook and the letter
+    remote = [local.pop(LIST_DOCX)] if workers.warm and LIST_DOCX in local else []
+
+    def meanwhile() -> None:
+        for task, task_args in local.values():
+            task(*task_args)
+
+    if county is not None:
+        county.begin()
     if workers.forks() and not workers.warm:
         # workers forked from here see `todo` in their copy of this process: send indexes, not pickles
         workers.restart()  # (a pool forked before `todo` existed would not see it)
@@ -341,10 +355,15 @@ def _produce_all(
         fn: Callable[..., Any] = _produce_at
     else:
         args, fn = [(a,) for a in todo], _produce
+    if remote:
+        args, fn = [((fn, a),) for a in args] + [(task,) for task in remote], call_task
     try:
-        results = workers.map(fn, args, "生成申报材料", notify, meanwhile=meanwhile)
+        results = workers.map(fn, args, "生成申报材料", notify, meanwhile=meanwhile if local else None)
+        results = results[: len(todo)]
     finally:
         _TODO.clear()
+    if county is not None:
+        county.end()
     if pdf and todo:
         from .build import attach_pdfs
 
@@ -548,13 +567,32 @@ def _records(assessed: list[Assessed], out: Path) -> dict[str, dict[str, Any]]:
     return records
 
 
+@dataclass
+class CountyWork:
+    """The county documents to write in this run (file name → task), and the cache's note of them."""
+
+    out: Path
+    key: str
+    tasks: dict[str, tuple[Callable[..., None], tuple[Any, ...]]]
+
+    def begin(self) -> None:
+        from .bundle_cache import COUNTY, forget
+
+        forget(self.out, COUNTY)  # until all are written, the next run must not skip them
+
+    def end(self) -> None:
+        from .bundle_cache import remember_county
+
+        remember_county(self.out, self.key, tuple(self.tasks))
+
+
 def _county_documents(
     report: BundleReport, evaluation: Evaluation, templates: Path | None, key: str
-) -> Callable[[], None] | None:
+) -> CountyWork | None:
     """What writes 推荐名单 and 推荐函, or None when the last run wrote them from the same data and they
     are untouched."""
-    from .bundle_cache import COUNTY, canonical, county_unchanged, digest, forget, remember_county
-    from .county_docs import LETTER_DOCX, LIST_DOCX, LIST_XLSX, county_view, list_rows, write_county_documents
+    from .bundle_cache import canonical, county_unchanged, digest
+    from .county_docs import LETTER_DOCX, LIST_DOCX, LIST_XLSX, county_tasks, county_view, list_rows
 
     names = (LIST_XLSX, LIST_DOCX, LETTER_DOCX)
     shown = {
@@ -565,13 +603,7 @@ def _county_documents(
     data_key = digest(key.encode() + canonical(shown))
     if county_unchanged(report.out, data_key, names):
         return None
-
-    def write() -> None:
-        forget(report.out, COUNTY)
-        write_county_documents(report, evaluation, templates=templates)
-        remember_county(report.out, data_key, names)
-
-    return write
+    return CountyWork(report.out, data_key, county_tasks(report, evaluation, templates=templates))
 
 
 # --- whole-bundle checks ---------------------------------------------------------------------

@@ -157,6 +157,8 @@ class AssessCache:
         files = package.get("files")
         if stat_key(Path(target, "manifest.json")) != package.get("manifest") or not isinstance(files, dict):
             return None
+        if package.get("dir") is not None and package.get("dir") == stat_key(Path(target)):
+            return files  # no file added, removed or renamed in the folder since (~4 ms for 200 packages)
         if os.path.exists(os.path.join(target, ".wufei-journal.json")):
             return None
         if not all(os.path.isfile(os.path.join(target, n)) for n in files):
@@ -184,7 +186,17 @@ def record(
 
 
 def package_record(root: Path, folder: str, files: dict[str, str]) -> dict[str, Any]:
-    return {"folder": folder, "manifest": stat_key(root / folder / "manifest.json"), "files": files}
+    """Where a current package is: its manifest's and its folder's stat (a folder's mtime changes when a
+    file in it is created, deleted or renamed), and its files' hashes."""
+    import time
+
+    folder_stat = stat_key(root / folder)
+    if folder_stat is not None and folder_stat[2] > time.time_ns() - RACY_NS:
+        folder_stat = None  # changed just now: a change in the same clock tick would keep this mtime
+    return {"folder": folder, "manifest": stat_key(root / folder / "manifest.json"), "dir": folder_stat, "files": files}
+
+
+RACY_NS = 2_000_000_000  # a folder changed this recently is checked file by file next time (as git does)
 
 
 # --- county documents ----------------------------------------------------------------------------

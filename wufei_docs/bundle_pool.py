@@ -129,7 +129,7 @@ class Workers:
             results: Iterable[Any] = (fn(*a) for a in args)
         else:
             chunk = max(1, min(4, len(args) // (8 * workers)))  # small chunks: no worker left alone at the end
-            results = self.pool.map(_call, [(fn, a) for a in args], chunksize=chunk)
+            results = self.pool.map(call_task, [(fn, a) for a in args], chunksize=chunk)
             for task in (meanwhile, warm_up):
                 if task is not None:
                     task()
@@ -142,7 +142,7 @@ class Workers:
         return out
 
 
-def _call(args: tuple[Callable[..., Any], tuple[Any, ...]]) -> Any:
+def call_task(args: tuple[Callable[..., Any], tuple[Any, ...]]) -> Any:
     fn, fn_args = args
     return fn(*fn_args)
 

@@ -6,6 +6,7 @@ recomputed here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -128,16 +129,33 @@ def _fmt(value: float | None) -> str:
     return "—" if value is None else f"{value:g}"
 
 
-def write_county_documents(report: BundleReport, evaluation: Evaluation, *, templates: Path | None = None) -> None:
-    """推荐名单.xlsx/.docx and 推荐函.docx, each written atomically."""
-    from .fsutil import atomic_write_bytes
-    from .render import render_docx
+Task = tuple[Callable[..., None], tuple[Any, ...]]
+
+
+def county_tasks(report: BundleReport, evaluation: Evaluation, *, templates: Path | None = None) -> dict[str, Task]:
+    """推荐名单.xlsx/.docx and 推荐函.docx as (function, arguments) by file name, each writing its file
+    atomically; the .docx tasks carry plain data, so a bundle helper process can run them too."""
     from .templates_admin import COUNTY_LETTER, COUNTY_LIST, template_path
 
-    write_list_xlsx(report, report.out / LIST_XLSX)
     context = county_view(report, evaluation)
-    atomic_write_bytes(report.out / LIST_DOCX, render_docx(template_path(COUNTY_LIST, templates), context))
-    atomic_write_bytes(report.out / LETTER_DOCX, render_docx(template_path(COUNTY_LETTER, templates), context))
+    return {
+        LIST_XLSX: (write_list_xlsx, (report, report.out / LIST_XLSX)),
+        LIST_DOCX: (write_docx, (template_path(COUNTY_LIST, templates), context, report.out / LIST_DOCX)),
+        LETTER_DOCX: (write_docx, (template_path(COUNTY_LETTER, templates), context, report.out / LETTER_DOCX)),
+    }
+
+
+def write_county_documents(report: BundleReport, evaluation: Evaluation, *, templates: Path | None = None) -> None:
+    """推荐名单.xlsx/.docx and 推荐函.docx, each written atomically."""
+    for fn, args in county_tasks(report, evaluation, templates=templates).values():
+        fn(*args)
+
+
+def write_docx(template: Path, context: dict[str, Any], target: Path) -> None:
+    from .fsutil import atomic_write_bytes
+    from .render import render_docx
+
+    atomic_write_bytes(target, render_docx(template, context))
 
 
 def sample_county_context() -> dict[str, Any]:

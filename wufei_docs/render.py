@@ -57,6 +57,10 @@ class CompiledDocx:
 _CACHE: dict[tuple[str, str], CompiledDocx] = {}
 
 
+# What xml_text must change: most values (numbers, names, dates) hold none of it and are returned as they are.
+_SPECIAL = re.compile("[&<>\"'\r\n\t" + NOT_XML.pattern[1:-1] + "]")
+
+
 def xml_text(value: Any) -> Markup:
     """Jinja `finalize`: any value → escaped XML text with breaks and tabs as Word elements."""
     from markupsafe import Markup
@@ -65,7 +69,10 @@ def xml_text(value: Any) -> Markup:
         return Markup("")
     if isinstance(value, Markup):
         return value
-    text = NOT_XML.sub("\ufffd", str(value)).replace("\r\n", "\n").replace("\r", "\n")
+    text = str(value)
+    if not _SPECIAL.search(text):
+        return Markup(text)
+    text = NOT_XML.sub("\ufffd", text).replace("\r\n", "\n").replace("\r", "\n")
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = text.replace('"', "&quot;").replace("'", "&#39;")
     return Markup(text.replace("\n", BREAK).replace("\t", TAB))

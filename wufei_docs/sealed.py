@@ -109,4 +109,4 @@ def write_bytes(path: Path, data: bytes) -> None:
     sealed = seal_bytes(data)
     if sealed is not None:
         with contextlib.suppress(OSError):
-            atomic_write_bytes(path, sealed)
+            atomic_write_bytes(path, sealed, durable=False)  # a cache lost in a crash only costs time
