@@ -5,6 +5,7 @@ These tests check outputs and what was re-read, never times."""
 from __future__ import annotations
 
 import json
+import marshal
 import shutil
 import zipfile
 from pathlib import Path
@@ -201,8 +202,8 @@ def test_broken_cache_only_costs_time(county, tmp_path, checks) -> None:
     src, ev = county
     out = tmp_path / "out"
     bundle(src, ev, out, jobs=1)
-    for name in ("assess.json", "county.json", "zip.json"):
-        (out / ".wufei" / name).write_text("{ not json", "utf-8")
+    for name in ("assess.data", "county.data", "zip.data"):
+        (out / ".wufei" / name).write_text("{ not data", "utf-8")
     (out / "推荐函.docx").write_bytes(b"edited by hand")
     checks.clear()
     bundle(src, ev, out, jobs=1)
@@ -214,7 +215,7 @@ def test_cache_stays_out_of_the_zip(county, tmp_path) -> None:
     src, ev = county
     out = tmp_path / "out"
     bundle(src, ev, out, jobs=1)
-    assert (out / ".wufei" / "assess.json").is_file() and any((out / ".wufei" / "templates").iterdir())
+    assert (out / ".wufei" / "assess.data").is_file() and any((out / ".wufei" / "templates").iterdir())
     with zipfile.ZipFile(out.with_suffix(".zip")) as z:
         assert z.testzip() is None
         assert not [n for n in z.namelist() if "/." in n]
@@ -237,12 +238,12 @@ def test_cache_from_another_machine_is_not_trusted(county, tmp_path, checks, mon
     out = tmp_path / "out"
     monkeypatch.setenv("WUFEI_CACHE_HOME", str(tmp_path / "机器甲"))
     bundle(src, ev, out, jobs=1)
-    cache = out / ".wufei" / "assess.json"
-    mac, _, text = cache.read_text("utf-8").partition("\n")
-    planted = json.loads(text)
+    cache = out / ".wufei" / "assess.data"
+    mac, _, data = cache.read_bytes().partition(b"\n")
+    planted = marshal.loads(data)
     for record in planted["files"].values():  # a planted cache that says everyone scored 110 and is recommended
         record["entry"].update(self_total=110, recommended=True, reason=None)
-    cache.write_text(mac + "\n" + json.dumps(planted, ensure_ascii=False), "utf-8")
+    cache.write_bytes(mac + b"\n" + marshal.dumps(planted))
     checks.clear()
     bundle(src, ev, out, jobs=1)
     assert sorted(checks) == sorted(p.name for p in src.iterdir())  # wrong seal: every file read again
@@ -263,7 +264,7 @@ def test_without_a_key_nothing_is_cached(county, tmp_path, checks, monkeypatch) 
     bundle(src, ev, out, jobs=1)
     checks.clear()
     bundle(src, ev, out, jobs=1)
-    assert len(checks) == 4 and not (out / ".wufei" / "assess.json").exists()
+    assert len(checks) == 4 and not (out / ".wufei" / "assess.data").exists()
     fresh_equals(src, ev, out, tmp_path)
 
 
@@ -436,7 +437,9 @@ def test_package_folder_seen_unchanged_by_its_stat(county, tmp_path, checks) -> 
     for folder in folders:
         os.utime(folder, ns=(1_600_000_000_000_000_000, 1_600_000_000_000_000_000))  # "changed long ago"
     bundle(src, ev, out, jobs=1)  # records the folders' stats
-    records = json.loads(sealed_text(out / ".wufei" / "assess.json"))["files"]
+    from wufei_docs import sealed
+
+    records = sealed.read_data(out / ".wufei" / "assess.data")["files"]
     assert all(r["package"]["dir"] is not None for r in records.values())
     checks.clear()
     assert bundle(src, ev, out, jobs=1).rebuilt == [] and checks == []
@@ -448,11 +451,3 @@ def test_package_folder_seen_unchanged_by_its_stat(county, tmp_path, checks) -> 
     (folders[1] / "多余.txt").unlink()  # someone else's file: the bundle leaves it (and zips it)
     bundle(src, ev, out, jobs=1)
     fresh_equals(src, ev, out, tmp_path)
-
-
-def sealed_text(path: Path) -> str:
-    from wufei_docs import sealed
-
-    text = sealed.read(path)
-    assert text is not None
-    return text

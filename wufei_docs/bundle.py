@@ -163,16 +163,22 @@ def bundle(
             _produce_all(workers, todo, pdf, out, notify, county)
         except OSError as e:
             raise OutputError(f"无法写入 {e.filename or out}：{e.strerror or e}") from None
-    try:
+
+    def save_caches() -> None:
         cache.save(_records(assessed, out))
         remember_evaluation()
+
+    try:
         write_bundle_json(report, evaluation)
         write_summary(report)
         if zip_output:
             from .archive import zip_folder
 
             report.zip_path = out.with_name(out.name + ".zip")
-            zip_folder(out, report.zip_path, skip=_package_history, state=out / ".wufei" / "zip.json")
+            state = out / ".wufei" / "zip.data"
+            zip_folder(out, report.zip_path, skip=_package_history, state=state, meanwhile=save_caches)
+        else:
+            save_caches()
     except OSError as e:
         raise OutputError(f"无法写入 {e.filename or out}：{e.strerror or e}") from None
     return report

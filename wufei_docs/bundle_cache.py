@@ -1,12 +1,12 @@
 """What a re-run of `wufei bundle` into the same OUT may reuse: OUT/.wufei/ (hidden, so never zipped).
 
 A county re-runs its bundle many times; most enterprise files have not changed since the last run.
-`assess.json` keeps, per enterprise file, what assessing it gave (the Entry), keyed by the sha256 of
+`assess.data` keeps, per enterprise file, what assessing it gave (the Entry), keyed by the sha256 of
 the file's bytes and of its evaluation entry; the whole cache is keyed by the tool's own code and
 rubrics, the templates, the options and the folder, so any of those changing starts afresh. A hit
 means the file is hashed but neither parsed nor validated. It also remembers each package folder's
 manifest (its inode, size and mtime, fingerprint and file hashes), so an untouched package is known
-to be current without re-reading its manifest. `county.json` lets the lists and the letter be
+to be current without re-reading its manifest. `county.data` lets the lists and the letter be
 skipped when nothing they show has changed. A missing or unreadable cache only costs time. Every cache
 file is sealed (sealed.py): one copied in from elsewhere is ignored.
 """
@@ -30,9 +30,9 @@ if TYPE_CHECKING:
     from .model import Evaluation
 
 CACHE_DIR = ".wufei"
-ASSESS = "assess.json"
+ASSESS = "assess.data"
 EVALUATION = "evaluation.pickle"
-COUNTY = "county.json"
+COUNTY = "county.data"
 FORMAT = "wufei/bundle-cache-1"
 ASSESSED_FIELDS = (
     "source", "uscc", "name", "county", "self_total", "self_verdict", "evaluated_total", "verdict",
@@ -128,10 +128,7 @@ class AssessCache:
         self.path = out / CACHE_DIR / ASSESS
         self.key = key
         self.records: dict[str, dict[str, Any]] = {}
-        try:
-            data = json.loads(sealed.read(self.path) or "null")
-        except ValueError:
-            return
+        data = sealed.read_data(self.path)
         if isinstance(data, dict) and data.get("format") == FORMAT and data.get("key") == key:
             records = data.get("files")
             self.records = records if isinstance(records, dict) else {}
@@ -168,7 +165,7 @@ class AssessCache:
     def save(self, records: dict[str, dict[str, Any]]) -> None:
 
         payload = {"format": FORMAT, "key": self.key, "files": records}
-        sealed.write(self.path, json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
+        sealed.write_data(self.path, payload)
 
 
 def record(
@@ -204,10 +201,7 @@ RACY_NS = 2_000_000_000  # a folder changed this recently is checked file by fil
 
 def county_unchanged(out: Path, key: str, names: tuple[str, ...]) -> bool:
     """True when the lists and the letter were last written from the same data and are untouched."""
-    try:
-        data = json.loads(sealed.read(out / CACHE_DIR / COUNTY) or "null")
-    except ValueError:
-        return False
+    data = sealed.read_data(out / CACHE_DIR / COUNTY)
     if not isinstance(data, dict) or data.get("key") != key or not isinstance(data.get("files"), dict):
         return False
     files = data["files"]
@@ -217,7 +211,7 @@ def county_unchanged(out: Path, key: str, names: tuple[str, ...]) -> bool:
 def remember_county(out: Path, key: str, names: tuple[str, ...]) -> None:
 
     payload = {"format": FORMAT, "key": key, "files": {n: stat_key(out / n) for n in names}}
-    sealed.write(out / CACHE_DIR / COUNTY, json.dumps(payload, ensure_ascii=False))
+    sealed.write_data(out / CACHE_DIR / COUNTY, payload)
 
 
 def forget(out: Path, name: str) -> None:
