@@ -340,12 +340,13 @@ def _produce_all(
     here in the mean time; with PDFs, all documents of all packages go through one LibreOffice run
     (pdf.convert: one or two processes), then the packages are written here."""
     from .bundle_pool import call_task
-    from .county_docs import LIST_DOCX
+    from .county_docs import LETTER_DOCX, LIST_DOCX
 
     local = dict(county.tasks) if county is not None else {}
-    # an early helper (a re-run in a new process) has the renderer ready; this process has not: the helper
-    # renders the long 推荐名单.docx after the packages, this process the workbook and the letter
-    remote = [local.pop(LIST_DOCX)] if workers.warm and LIST_DOCX in local else []
+    # an early helper (a re-run in a new process) has the renderer ready, this process has not (importing
+    # it would cost as much as the rendering): the helper renders the .docx after the packages, this
+    # process writes the workbook
+    remote = [local.pop(name) for name in (LIST_DOCX, LETTER_DOCX) if workers.warm and name in local]
 
     def meanwhile() -> None:
         for task, task_args in local.values():
