@@ -230,6 +230,20 @@ print(json.dumps(result))
 """
 
 
+def run_command(folder: Path, evaluation: Path, out: Path, *, jobs: int | None = None) -> float:
+    """The whole `wufei bundle` command, from process start to exit (interpreter, imports, output);
+    seconds of wall-clock time."""
+    cmd = [sys.executable, "-m", "wufei_docs", "bundle", str(folder), "-e", str(evaluation), "-o", str(out)]
+    if jobs is not None:
+        cmd += ["--jobs", str(jobs)]
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"wufei bundle failed (exit {proc.returncode}): {proc.stderr[-2000:]}")
+    return seconds
+
+
 def run_session(
     folder: Path, evaluation: Path, out: Path, target: Path, edits: dict[str, str], *, jobs: int | None = None
 ) -> dict[str, tuple[float, int]]:
