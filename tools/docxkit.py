@@ -349,6 +349,45 @@ def _fill_cell_paragraph(
     _paragraph_mark_font(p, font, size)
 
 
+def cell_style(doc: Any, name: str, *, size: float, font: str = TABLE) -> Any:
+    """A paragraph style for the cells of a long generated table: fonts, size, no spacing, single lines.
+    With it each cell carries only its style and alignment instead of the same fonts three times over:
+    the 推荐名单 of 200 units is ~3x less XML to render, check and compress on every re-run."""
+    from docx.enum.style import WD_STYLE_TYPE
+
+    style = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+    style.base_style = doc.styles["Normal"]
+    style.font.size = Pt(size)
+    rpr = style.element.get_or_add_rPr()
+    _set_fonts(rpr.get_or_add_rFonts(), font, LATIN)
+    size_cs = OxmlElement("w:szCs")
+    size_cs.set(qn("w:val"), str(round(size * 2)))
+    rpr.append(size_cs)
+    pf = style.paragraph_format
+    pf.space_before = pf.space_after = Pt(0)
+    pf.line_spacing = 1.0
+    pf.first_line_indent = Pt(0)
+    return style
+
+
+def cell_styled(cell: Any, text: str, style: Any, *, align: str = "center", valign: str = "center") -> Any:
+    """One paragraph in a cell that takes its look from `style` (see cell_style)."""
+    for p in cell.paragraphs[1:]:
+        p._p.getparent().remove(p._p)
+    p = cell.paragraphs[0]
+    for r in list(p.runs):
+        r._r.getparent().remove(r._r)
+    p.style = style
+    p.paragraph_format.alignment = ALIGN[align]
+    p.add_run(text)
+    cell.vertical_alignment = {
+        "center": WD_CELL_VERTICAL_ALIGNMENT.CENTER,
+        "top": WD_CELL_VERTICAL_ALIGNMENT.TOP,
+        "bottom": WD_CELL_VERTICAL_ALIGNMENT.BOTTOM,
+    }[valign]
+    return p
+
+
 def row_height(row: Any, mm: float, *, exact: bool = False) -> None:
     row.height = Mm(mm)
     row.height_rule = WD_ROW_HEIGHT_RULE.EXACTLY if exact else WD_ROW_HEIGHT_RULE.AT_LEAST

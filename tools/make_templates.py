@@ -22,6 +22,8 @@ from docxkit import (
     bottom_border,
     cant_split,
     cell_para,
+    cell_style,
+    cell_styled,
     cell_text,
     loop_row,
     new_document,
@@ -421,9 +423,17 @@ def _entry_table(doc, loop: str, last: tuple[str, float, str]) -> None:
     header_row(t, [label for label, _, _ in columns], size=9)
     loop_row(t, 1, "{%tr for e in " + loop + " %}")
     cant_split(t.rows[2])
+    style = _list_cell_style(doc)
     for cell, (_, _, expr) in zip(t.rows[2].cells, columns, strict=True):
-        cell_text(cell, v(expr), size=9, align="left" if expr in ("e.name", "e.opinion", "e.reason") else "center")
+        cell_styled(cell, v(expr), style, align="left" if expr in ("e.name", "e.opinion", "e.reason") else "center")
     loop_row(t, 3, "{%tr endfor %}")
+
+
+def _list_cell_style(doc):
+    try:
+        return doc.styles["List Cell"]
+    except KeyError:
+        return cell_style(doc, "List Cell", size=9)
 
 
 def recommendation_list() -> None:
