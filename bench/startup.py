@@ -30,8 +30,9 @@ def timed(cmd: list[str], runs: int) -> float:
 
 
 def heavy_modules(args: list[str]) -> list[str]:
-    code = "import sys; sys.argv=['wufei', *sys.argv[1:]]\ntry:\n from wufei_docs.cli import main; main()\nexcept SystemExit: pass\n"
-    code += f"print('\\nLOADED', [m for m in {HEAVY!r} if m in sys.modules])"
+    # main() ends the process itself (after the exit handlers): the list is printed by one of those
+    code = f"import atexit, sys; sys.argv=['wufei', *sys.argv[1:]]\natexit.register(lambda: print('\\nLOADED', [m for m in {HEAVY!r} if m in sys.modules]))\n"
+    code += "from wufei_docs.cli import main; main()\n"
     out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=ROOT).stdout
     return eval(out.rsplit("LOADED", 1)[1].strip())  # our own printed list
 

@@ -203,8 +203,22 @@ def main() -> None:
         from .usage import explain
 
         err(explain(e))
-        sys.exit(e.exit_code)
-    sys.exit(result if isinstance(result, int) else 0)
+        _exit(e.exit_code)
+    _exit(result if isinstance(result, int) else 0)
+
+
+def _exit(code: int) -> NoReturn:
+    """Exit without the interpreter's teardown, which frees every object one by one (~40 ms after a bundle,
+    a tenth of a re-run). Everything is written by then; exit handlers still run and output is flushed."""
+    import atexit
+    import contextlib
+    import os
+
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code)
 
 
 from . import commands  # noqa: E402,F401

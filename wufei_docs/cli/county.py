@@ -50,9 +50,33 @@ def bundle_cmd(
 
 
 class _progress:
-    """A rich progress bar on stderr, one task per stage."""
+    """A rich progress bar on stderr, one task per stage; shown only once a run has taken a moment
+    (a re-run after a correction is over in ~0.1 s: no bar, no import of rich.progress, no refresh
+    thread competing with the work)."""
+
+    DELAY = 0.3  # seconds before the bar appears
 
     def __enter__(self):  # type: ignore[no-untyped-def]
+        import time
+
+        self.clock = time.monotonic
+        self.started = self.clock()
+        self.bar: Any = None
+        self.stages: dict[str, tuple[int, int]] = {}  # stage → (done, total), in order
+        self.tasks: dict[str, Any] = {}  # stage → rich TaskID
+        return self.update
+
+    def update(self, stage: str, done: int, total: int) -> None:
+        self.stages[stage] = (done, total)
+        if self.bar is None:
+            if self.clock() - self.started < self.DELAY:
+                return
+            self._show()
+        if stage not in self.tasks:
+            self.tasks[stage] = self.bar.add_task(stage, total=total)
+        self.bar.update(self.tasks[stage], completed=done, total=total)
+
+    def _show(self) -> None:
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -64,14 +88,10 @@ class _progress:
             console=Console(stderr=True),
             transient=False,
         )
-        self.tasks: dict[str, Any] = {}  # stage → rich TaskID
         self.bar.start()
-        return self.update
-
-    def update(self, stage: str, done: int, total: int) -> None:
-        if stage not in self.tasks:
-            self.tasks[stage] = self.bar.add_task(stage, total=total)
-        self.bar.update(self.tasks[stage], completed=done, total=total)
+        for stage, (done, total) in self.stages.items():  # the stages so far, as they stand
+            self.tasks[stage] = self.bar.add_task(stage, total=total, completed=done)
 
     def __exit__(self, *exc: object) -> None:
-        self.bar.stop()
+        if self.bar is not None:
+            self.bar.stop()
