@@ -8,8 +8,6 @@ attach_pdfs(packages) -> list[Package]                              PDFs for man
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -17,9 +15,10 @@ from typing import Any
 
 from . import __version__
 from .errors import InputError, OutputError
+from .fingerprint import fingerprint, options
 from .package import Package, WriteReport, sha256, write_package
 from .scoring import ScoreResult
-from .templates_admin import TEMPLATE_NAMES, template_path, templates_for
+from .templates_admin import templates_for
 from .validation import Checked
 
 MANIFEST_FORMAT = "wufei/manifest-1"
@@ -79,10 +78,10 @@ def build_package(
         out: render_docx(tpl, context, cache=cache)
         for out, tpl in templates_for(evaluated=evaluated, templates=templates).items()
     }
-    options = _options(pdf=pdf, templates=templates, evaluated=evaluated)
+    options_used = options(pdf=pdf, templates=templates, evaluated=evaluated)
     package = Package(
         files=files,
-        manifest=_manifest(checked, result, self_result, source_bytes, options),
+        manifest=_manifest(checked, result, self_result, source_bytes, options_used),
         fingerprint=fingerprint(
             source_bytes, checked.rubric.id, templates=templates, evaluation=evaluation, pdf=pdf, evaluated=evaluated
         ),
@@ -91,33 +90,6 @@ def build_package(
     if pdf and not defer_pdf:
         [package] = attach_pdfs([package])
     return package
-
-
-def fingerprint(
-    source_bytes: bytes,
-    rubric_id: str,
-    *,
-    templates: Path | None = None,
-    evaluation: Any = None,
-    pdf: bool = False,
-    evaluated: bool = False,
-) -> str:
-    """sha256 over tool version, rubric, input bytes, evaluation entry, template bytes and options:
-    equal fingerprints mean a rebuild would give the same documents. Pass the values you will
-    give `build_package` (`evaluated` = whether a `self_result` is passed)."""
-    h = hashlib.sha256()
-
-    def add(label: str, data: bytes) -> None:
-        h.update(label.encode() + b"\0" + str(len(data)).encode() + b"\0" + data)
-
-    add("version", __version__.encode())
-    add("rubric", rubric_id.encode())
-    add("input", source_bytes)
-    add("evaluation", _canonical(evaluation))
-    for name in TEMPLATE_NAMES:
-        add(f"template:{name}", template_path(name, templates).read_bytes())
-    add("options", _canonical(_options(pdf=pdf, templates=templates, evaluated=evaluated)))
-    return h.hexdigest()
 
 
 def attach_pdfs(packages: Sequence[Package]) -> list[Package]:
@@ -133,18 +105,6 @@ def attach_pdfs(packages: Sequence[Package]) -> list[Package]:
             files[name[: -len(DOCX)] + ".pdf"] = pdfs[f"{k:05d}/{name}"]
         out.append(replace(p, files=files))
     return out
-
-
-def _options(*, pdf: bool, templates: Path | None, evaluated: bool) -> dict[str, Any]:
-    return {"pdf": pdf, "templates": "custom" if templates is not None else "builtin", "evaluated": evaluated}
-
-
-def _canonical(value: Any) -> bytes:
-    if value is None:
-        return b"null"
-    if hasattr(value, "model_dump"):
-        value = value.model_dump(mode="json")
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str).encode("utf-8")
 
 
 def _summary(r: ScoreResult) -> dict[str, Any]:

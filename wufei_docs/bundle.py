@@ -163,24 +163,25 @@ def bundle(
             _produce_all(workers, todo, pdf, out, notify, county)
         except OSError as e:
             raise OutputError(f"无法写入 {e.filename or out}：{e.strerror or e}") from None
+        workers.release()  # they end while this process writes the rest
 
-    def save_caches() -> None:
-        cache.save(_records(assessed, out))
-        remember_evaluation()
+        def save_caches() -> None:
+            cache.save(_records(assessed, out))
+            remember_evaluation()
 
-    try:
-        write_bundle_json(report, evaluation)
-        write_summary(report)
-        if zip_output:
-            from .archive import zip_folder
+        try:
+            write_bundle_json(report, evaluation)
+            write_summary(report)
+            if zip_output:
+                from .archive import zip_folder
 
-            report.zip_path = out.with_name(out.name + ".zip")
-            state = out / ".wufei" / "zip.data"
-            zip_folder(out, report.zip_path, skip=_package_history, state=state, meanwhile=save_caches)
-        else:
-            save_caches()
-    except OSError as e:
-        raise OutputError(f"无法写入 {e.filename or out}：{e.strerror or e}") from None
+                report.zip_path = out.with_name(out.name + ".zip")
+                state = out / ".wufei" / "zip.data"
+                zip_folder(out, report.zip_path, skip=_package_history, state=state, meanwhile=save_caches)
+            else:
+                save_caches()
+        except OSError as e:
+            raise OutputError(f"无法写入 {e.filename or out}：{e.strerror or e}") from None
     return report
 
 
@@ -340,13 +341,13 @@ def _produce_all(
     here in the mean time; with PDFs, all documents of all packages go through one LibreOffice run
     (pdf.convert: one or two processes), then the packages are written here."""
     from .bundle_pool import call_task
-    from .county_docs import LETTER_DOCX, LIST_DOCX
+    from .county_docs import LIST_DOCX
 
     local = dict(county.tasks) if county is not None else {}
-    # an early helper (a re-run in a new process) has the renderer ready, this process has not (importing
-    # it would cost as much as the rendering): the helper renders the .docx after the packages, this
-    # process writes the workbook
-    remote = [local.pop(name) for name in (LIST_DOCX, LETTER_DOCX) if workers.warm and name in local]
+    # an early helper (a re-run in a new process) has the renderer ready, this process has not: the helper
+    # renders 推荐名单.docx after the packages, this process writes the workbook and the short letter
+    # (measured: the two then finish together)
+    remote = [local.pop(LIST_DOCX)] if workers.warm and LIST_DOCX in local else []
 
     def meanwhile() -> None:
         for task, task_args in local.values():
@@ -406,7 +407,7 @@ def _assess(path: Path) -> Assessed:
     evaluation, templates, pdf, _ = setup()
     a = _assess_one(path, evaluation)
     if a.checked is not None:
-        from .build import fingerprint
+        from .fingerprint import fingerprint
 
         a.rubric = a.checked.rubric.id
         a.fingerprint = fingerprint(
@@ -602,15 +603,17 @@ def _county_documents(
     from .county_docs import LETTER_DOCX, LIST_DOCX, LIST_XLSX, county_tasks, county_view, list_rows
 
     names = (LIST_XLSX, LIST_DOCX, LETTER_DOCX)
+    view = county_view(report, evaluation)
     shown = {
-        "view": county_view(report, evaluation),
+        "view": view,
         "rows": [list_rows(report.recommended), list_rows(report.not_recommended, with_reason=True)],
         "county": report.county,
     }
     data_key = digest(key.encode() + canonical(shown))
     if county_unchanged(report.out, data_key, names):
         return None
-    return CountyWork(report.out, data_key, county_tasks(report, evaluation, templates=templates))
+    tasks = county_tasks(report, evaluation, templates=templates, context=view)
+    return CountyWork(report.out, data_key, tasks)
 
 
 # --- whole-bundle checks ---------------------------------------------------------------------

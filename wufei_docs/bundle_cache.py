@@ -131,6 +131,7 @@ class AssessCache:
         self.path = out / CACHE_DIR / ASSESS
         self.key = key
         self.records: dict[str, dict[str, Any]] = {}
+        self._ev_digests: dict[Any, str | None] = {}  # USCC → its evaluation entry, hashed (once per run)
         data = sealed.read_data(self.path)
         if isinstance(data, dict) and data.get("format") == FORMAT and data.get("key") == key:
             records = data.get("files")
@@ -144,7 +145,10 @@ class AssessCache:
         entry = record.get("entry")
         if not isinstance(entry, dict) or set(entry) != set(ASSESSED_FIELDS):
             return None
-        if record.get("ev") != evaluation_digest(evaluation, entry.get("uscc")):
+        uscc = entry.get("uscc")
+        if uscc not in self._ev_digests:
+            self._ev_digests[uscc] = evaluation_digest(evaluation, uscc)
+        if record.get("ev") != self._ev_digests[uscc]:
             return None
         return record
 

@@ -54,6 +54,7 @@ class Workers:
         self.jobs, self.setup = jobs, setup
         self.pool: ProcessPoolExecutor | None = None
         self.helper: Helper | None = None
+        self.ending: list[Helper] = []  # told to end (`release`), not yet waited for
 
     @property
     def warm(self) -> bool:
@@ -75,7 +76,19 @@ class Workers:
 
     def __exit__(self, *exc: object) -> None:
         self.restart()
+        for helper in self.ending:
+            helper.wait()
+        self.ending.clear()
         init(None)
+
+    def release(self) -> None:
+        """No more tasks: let the helper end (and free its memory) while this process goes on; it is waited
+        for on leaving the `with` block. A pool is shut down as usual."""
+        if self.helper is not None and self.helper.used:
+            self.helper.close(wait=False)
+            self.ending.append(self.helper)
+            self.helper = None
+        self.restart()
 
     def forks(self) -> bool:
         """Whether workers would be forked from this process (and so share its memory as it is then)."""
@@ -208,12 +221,16 @@ class Helper:
             os.kill(self.pid, signal.SIGKILL)
         self.close()
 
-    def close(self) -> None:
-        """End the helper (it sees the end of its task pipe) and wait for it."""
+    def close(self, *, wait: bool = True) -> None:
+        """End the helper (it sees the end of its task pipe) and, unless told not to, wait for it."""
         with contextlib.suppress(OSError):
             self.tasks.close()
         with contextlib.suppress(OSError):
             self.results.close()
+        if wait:
+            self.wait()
+
+    def wait(self) -> None:
         with contextlib.suppress(ChildProcessError):
             os.waitpid(self.pid, 0)
 

@@ -132,12 +132,19 @@ def _fmt(value: float | None) -> str:
 Task = tuple[Callable[..., None], tuple[Any, ...]]
 
 
-def county_tasks(report: BundleReport, evaluation: Evaluation, *, templates: Path | None = None) -> dict[str, Task]:
+def county_tasks(
+    report: BundleReport,
+    evaluation: Evaluation,
+    *,
+    templates: Path | None = None,
+    context: dict[str, Any] | None = None,
+) -> dict[str, Task]:
     """推荐名单.xlsx/.docx and 推荐函.docx as (function, arguments) by file name, each writing its file
-    atomically; the .docx tasks carry plain data, so a bundle helper process can run them too."""
+    atomically; the .docx tasks carry plain data, so a bundle helper process can run them too.
+    `context`: county_view(report, evaluation) if the caller has it already."""
     from .templates_admin import COUNTY_LETTER, COUNTY_LIST, template_path
 
-    context = county_view(report, evaluation)
+    context = context if context is not None else county_view(report, evaluation)
     return {
         LIST_XLSX: (write_list_xlsx, (report, report.out / LIST_XLSX)),
         LIST_DOCX: (write_docx, (template_path(COUNTY_LIST, templates), context, report.out / LIST_DOCX)),
