@@ -451,3 +451,20 @@ def test_package_folder_seen_unchanged_by_its_stat(county, tmp_path, checks) -> 
     (folders[1] / "多余.txt").unlink()  # someone else's file: the bundle leaves it (and zips it)
     bundle(src, ev, out, jobs=1)
     fresh_equals(src, ev, out, tmp_path)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="the helper is forked (POSIX only)")
+def test_helper_started_for_a_rerun_that_changes_nothing_is_dropped(county, tmp_path, new_process) -> None:
+    from tests.packages import tree
+
+    src, ev = county
+    out = tmp_path / "out"
+    bundle(src, ev, out, jobs=2)
+
+    def outputs_as_files() -> dict[str, Any]:  # the caches in .wufei are rewritten on every run
+        return {k: v for k, v in tree(out).items() if not k.startswith(".wufei/")}
+
+    before = outputs_as_files()
+    report = bundle(src, ev, out, jobs=2)
+    assert new_process == [True] and report.rebuilt == []
+    assert outputs_as_files() == before
