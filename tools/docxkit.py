@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -433,8 +432,7 @@ def save(doc: Any, path: Path) -> None:
     buffer = io.BytesIO()
     doc.save(buffer)
     with zipfile.ZipFile(buffer) as z:
-        used = _used_styles(z)
-        members = [Member.of(i.filename, _patch(i.filename, z.read(i), used)) for i in z.infolist()]
+        members = [Member.of(i.filename, _patch(i.filename, z.read(i))) for i in z.infolist()]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(write_zip(members))
 
@@ -451,9 +449,7 @@ _FONT_TABLE = [
 ]
 
 
-def _patch(name: str, data: bytes, used_styles: set[str]) -> bytes:
-    if name == "word/styles.xml":
-        return _slim_styles(data, used_styles)
+def _patch(name: str, data: bytes) -> bytes:
     if name != "word/fontTable.xml":
         return data
     entries = "".join(
@@ -463,41 +459,3 @@ def _patch(name: str, data: bytes, used_styles: set[str]) -> bytes:
     )
     return data.replace(b"</w:fonts>", entries.encode("utf-8") + b"</w:fonts>")
 
-
-_STYLE_REF = re.compile(rb'<w:(?:pStyle|rStyle|tblStyle|numStyleLink|styleLink) w:val="([^"]+)"')
-
-
-def _used_styles(z: zipfile.ZipFile) -> set[str]:
-    """Style ids the document parts refer to."""
-    used: set[str] = set()
-    for name in z.namelist():
-        if name.startswith("word/") and name.endswith(".xml") and name != "word/styles.xml":
-            used |= {m.decode("utf-8") for m in _STYLE_REF.findall(z.read(name))}
-    return used
-
-
-def _slim_styles(data: bytes, used: set[str]) -> bytes:
-    """Only the styles the template uses (with what they are based on, link to or are followed by) and the
-    defaults; no latent-style table. python-docx's default styles.xml is 349 KB of table and list styles
-    nobody uses here: dropping them makes every generated document ~10 KB smaller (a 200-unit bundle
-    ~6 MB) and quicker to open, convert and zip. Word adds a built-in style again when someone uses it."""
-    from lxml import etree
-
-    root = etree.fromstring(data)
-    styles = {s.get(qn("w:styleId")): s for s in root.iter(qn("w:style"))}
-    keep = used | {sid for sid, s in styles.items() if s.get(qn("w:default")) == "1"}
-    todo = list(keep)
-    while todo:
-        style = styles.get(todo.pop())
-        for tag in ("w:basedOn", "w:next", "w:link"):
-            ref = style.find(qn(tag)) if style is not None else None
-            if ref is not None and ref.get(qn("w:val")) not in keep:
-                keep.add(ref.get(qn("w:val")))
-                todo.append(ref.get(qn("w:val")))
-    for sid, style in styles.items():
-        if sid not in keep:
-            root.remove(style)
-    latent = root.find(qn("w:latentStyles"))
-    if latent is not None:
-        root.remove(latent)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
