@@ -307,12 +307,18 @@ def cell_text(
     line: float | None = None,
 ) -> Any:
     """Put one paragraph of text in a cell (replacing what is there)."""
+    p = _empty_cell(cell, valign)
+    _fill_cell_paragraph(p, parts, font=font, size=size, bold=bold, align=align, line=line)
+    return p
+
+
+def _empty_cell(cell: Any, valign: str) -> Any:
+    """The cell's first paragraph, emptied (other paragraphs removed), and its vertical alignment set."""
     for p in cell.paragraphs[1:]:
         p._p.getparent().remove(p._p)
     p = cell.paragraphs[0]
     for r in list(p.runs):
         r._r.getparent().remove(r._r)
-    _fill_cell_paragraph(p, parts, font=font, size=size, bold=bold, align=align, line=line)
     cell.vertical_alignment = {
         "center": WD_CELL_VERTICAL_ALIGNMENT.CENTER,
         "top": WD_CELL_VERTICAL_ALIGNMENT.TOP,
@@ -371,19 +377,10 @@ def cell_style(doc: Any, name: str, *, size: float, font: str = TABLE) -> Any:
 
 def cell_styled(cell: Any, text: str, style: Any, *, align: str = "center", valign: str = "center") -> Any:
     """One paragraph in a cell that takes its look from `style` (see cell_style)."""
-    for p in cell.paragraphs[1:]:
-        p._p.getparent().remove(p._p)
-    p = cell.paragraphs[0]
-    for r in list(p.runs):
-        r._r.getparent().remove(r._r)
+    p = _empty_cell(cell, valign)
     p.style = style
     p.paragraph_format.alignment = ALIGN[align]
     p.add_run(text)
-    cell.vertical_alignment = {
-        "center": WD_CELL_VERTICAL_ALIGNMENT.CENTER,
-        "top": WD_CELL_VERTICAL_ALIGNMENT.TOP,
-        "bottom": WD_CELL_VERTICAL_ALIGNMENT.BOTTOM,
-    }[valign]
     return p
 
 
