@@ -1,4 +1,6 @@
-"""The bundle's worker processes: one pool per stage that has enough work for it.
+"""The bundle's worker processes: one pool per stage that has enough work for it, or one helper forked
+early for a re-run with a correction or two (where a pool's start and hand-off would cost more than the
+work).
 
 `setup()` is what every task needs (evaluation, templates, pdf, out), given to each worker once by the
 pool's initializer; in this process it is set for the duration of the bundle (serial stages use it too).
@@ -47,8 +49,9 @@ def jobs_for(jobs: int | None, n: int) -> int:
 
 
 class Workers:
-    """A process pool started on the first stage with enough work for it (a re-run that found one
-    changed file stays in this process); the same pool serves the later stages."""
+    """A process pool started on the first stage with enough work for it; the same pool serves the later
+    stages. A re-run in a new process that finds a file or two changed uses one `Helper` forked early
+    instead (`prestart`), which gets the renderer ready while this process assesses the changes."""
 
     def __init__(self, jobs: int | None, setup: tuple[Any, ...]) -> None:
         self.jobs, self.setup = jobs, setup
