@@ -126,6 +126,11 @@ def read_data(path: Path) -> Any:
 
 
 def write_data(path: Path, value: Any) -> None:
+    """Keep `value`; nothing happens if it holds something marshal cannot keep (it only costs time)."""
     import marshal
 
-    write_bytes(path, marshal.dumps(value))
+    try:
+        data = marshal.dumps(value)
+    except ValueError:
+        return
+    write_bytes(path, data)
