@@ -99,3 +99,41 @@ def test_xml_text_fast_path_equals_full_escaping(text: str) -> None:
     full = full.replace('"', "&quot;").replace("'", "&#39;")
     full = full.replace("\n", render.BREAK).replace("\t", render.TAB)
     assert str(render.xml_text(text)) == full
+
+
+def test_generated_documents_carry_only_the_styles_they_use(tmp_path) -> None:
+    """The template keeps Word's whole style set (for restyling); a generated document only the styles its
+    parts name (and those they are based on), and every style its parts name is there."""
+    import re
+
+    from wufei_docs.templates_admin import REPORT, builtin_dir
+
+    template = builtin_dir() / REPORT
+    with zipfile.ZipFile(template) as z:
+        template_styles = set(re.findall(rb'w:styleId="([^"]*)"', z.read("word/styles.xml")))
+    data = render.render_docx(template, sample_context())
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        styles = z.read("word/styles.xml")
+        named = {
+            m
+            for n in z.namelist()
+            if n != "word/styles.xml"
+            for m in re.findall(rb'w:pStyle w:val="([^"]*)"', z.read(n))
+        }
+    kept = set(re.findall(rb'w:styleId="([^"]*)"', styles))
+    assert named <= kept < template_styles
+    assert len(kept) < len(template_styles) / 5 and b"latentStyles" not in styles
+
+
+def test_style_named_by_a_tag_keeps_every_style() -> None:
+    from wufei_docs.xmlprep import used_styles_only
+
+    styles = (
+        b'<w:styles><w:latentStyles w:count="1"/><w:style w:type="paragraph" w:styleId="A"><w:name w:val="A"/>'
+        b'</w:style><w:style w:type="paragraph" w:styleId="B"><w:basedOn w:val="A"/></w:style>'
+        b'<w:style w:type="paragraph" w:styleId="C"></w:style></w:styles>'
+    )
+    assert used_styles_only(styles, [b'<w:pStyle w:val="{{ s }}"/>']) == styles
+    slim = used_styles_only(styles, [b'<w:pStyle w:val="B"/>'])
+    assert b'w:styleId="A"' in slim and b'w:styleId="B"' in slim and b'w:styleId="C"' not in slim
+    assert b"latentStyles" not in slim

@@ -261,15 +261,16 @@ def _renderer_loaded() -> bool:
 
 def _warm_renderer() -> None:
     """In a helper started early: what rendering and writing a package needs, loaded while the parent
-    assesses (the 修改说明 reads the previous version's input, hence the YAML loader)."""
+    assesses (the rubrics too: the 修改说明 looks items up by id)."""
     from xml.parsers import expat  # noqa: F401 - checks each rendered part
 
     from . import build, package, revisions, view  # noqa: F401
-    from .loaders.yamlfile import safe_loader
     from .render import compile_docx
+    from .rubric import available_rubrics, load_rubric
     from .templates_admin import COUNTY_LIST, REVISION_NOTE, TEMPLATE_NAMES, builtin_dir, template_path
 
-    safe_loader()
+    for rubric in available_rubrics():
+        load_rubric(rubric)  # from the user's cache: no YAML parser in the helper
     templates = setup()[1]
     for name in (*TEMPLATE_NAMES, COUNTY_LIST):  # it renders 推荐名单.docx too when the lists change
         with contextlib.suppress(WufeiError):  # reported where the template is used

@@ -250,16 +250,19 @@ def _compile_members(name: str, data: bytes, digest: str) -> list[Member | Part]
         raise TemplateError(f"模板 {name} 过大")
     if "word/document.xml" not in archive.namelist():
         raise TemplateError(f"模板 {name} 缺少 word/document.xml，不是 Word 文档")
+    raws = {info.filename: read_member(archive, info, name) for info in infos if not info.is_dir()}
+    if STYLES in raws:
+        raws[STYLES] = xmlprep.used_styles_only(raws[STYLES], [v for k, v in raws.items() if k != STYLES])
     out: list[Member | Part] = []
-    for info in infos:
-        if info.is_dir():
-            continue
-        raw = read_member(archive, info, name)
-        if info.filename.endswith(".xml") and _mentions_tags(raw):
-            out.append(_compile_part(name, info.filename, raw, digest))
+    for part, raw in raws.items():
+        if part.endswith(".xml") and _mentions_tags(raw):
+            out.append(_compile_part(name, part, raw, digest))
         else:
-            out.append(Member.of(info.filename, raw))
+            out.append(Member.of(part, raw))
     return out
+
+
+STYLES = "word/styles.xml"
 
 
 def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> bytes:
