@@ -198,24 +198,36 @@ class Helper:
         progress: Callable[[int], None],
         meanwhile: Callable[[], None] | None,
     ) -> list[Any]:
-        out = []
+        """fn(*a) for each a, in order; all tasks are handed over at once (by a thread, so that neither
+        side waits on a full pipe) and `meanwhile` runs here while the helper works."""
+        import threading
+
         self.used = self.used or bool(args)
-        for i, a in enumerate(args):
-            pickle.dump((fn, a), self.tasks, pickle.HIGHEST_PROTOCOL)
-            self.tasks.flush()
-            if i == 0 and meanwhile is not None:
+        tasks = [pickle.dumps((fn, a), pickle.HIGHEST_PROTOCOL) for a in args]  # errors here, not in the thread
+        sender = threading.Thread(target=self._send, args=(tasks,), name="wufei-helper-tasks")
+        sender.start()
+        out = []
+        try:
+            if meanwhile is not None:
                 meanwhile()
-            try:
-                ok, value = pickle.load(self.results)
-            except (EOFError, pickle.UnpicklingError):
-                raise WufeiError("生成申报材料的子进程意外退出（可能是内存不足或被终止），请重试") from None
-            if not ok:
-                raise value
-            out.append(value)
-            progress(len(out))
-        if meanwhile is not None and not args:
-            meanwhile()
+            for _ in args:
+                try:
+                    ok, value = pickle.load(self.results)
+                except (EOFError, pickle.UnpicklingError):
+                    raise WufeiError("生成申报材料的子进程意外退出（可能是内存不足或被终止），请重试") from None
+                if not ok:
+                    raise value
+                out.append(value)
+                progress(len(out))
+        finally:
+            sender.join()
         return out
+
+    def _send(self, tasks: list[bytes]) -> None:
+        with contextlib.suppress(OSError):  # the helper has gone: reading its results says so
+            for task in tasks:
+                self.tasks.write(task)
+            self.tasks.flush()
 
     def kill(self) -> None:
         import signal
