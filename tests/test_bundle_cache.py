@@ -469,3 +469,26 @@ def test_helper_started_for_a_rerun_that_changes_nothing_is_dropped(county, tmp_
     report = bundle(src, ev, out, jobs=2)
     assert new_process == [True] and report.rebuilt == []
     assert outputs_as_files() == before
+
+
+def test_unchanged_files_known_by_their_stat_and_changed_ones_still_seen(county, tmp_path, checks, monkeypatch) -> None:
+    """Files recorded with a settled stat are not even read on a re-run; any write changes the stat."""
+    from wufei_docs import bundle_cache
+
+    monkeypatch.setattr(bundle_cache, "RACY_NS", -(10**12))  # everything counts as settled (no waiting)
+    src, ev = county
+    out = tmp_path / "out"
+    bundle(src, ev, out, jobs=1)
+    bundle(src, ev, out, jobs=1)  # records the stats of the files seen unchanged
+    hashed: list[bytes] = []
+    real_digest = bundle_cache.digest
+    monkeypatch.setattr(bundle_cache, "digest", lambda data: hashed.append(data) or real_digest(data))
+    checks.clear()
+    assert bundle(src, ev, out, jobs=1).rebuilt == [] and checks == []
+    enterprise_files = {p.read_bytes() for p in src.glob("*.yaml")}
+    assert not enterprise_files & set(hashed)  # (the evaluation file and the templates are still hashed)
+    target = sorted(src.glob("*.yaml"))[2]
+    target.write_text(target.read_text("utf-8").replace("已落实", "已全面落实", 1), "utf-8")
+    report = bundle(src, ev, out, jobs=1)
+    assert [e.source for e in report.rebuilt] == [target.name] and checks == [target.name]
+    fresh_equals(src, ev, out, tmp_path)

@@ -220,15 +220,20 @@ def _assess_all(
     workers: Workers, files: list[Path], cache: Any, evaluation: Evaluation, notify: Progress
 ) -> list[Assessed]:
     """Cached results for unchanged files, fresh ones (in parallel) for the rest; in file order."""
-    from .bundle_cache import digest
+    from .bundle_cache import digest, file_stat, settled
 
     known: dict[Path, Assessed] = {}
     for path in files if cache.records else ():
-        try:
-            data = path.read_bytes()
-        except OSError:
-            continue  # _assess reports it
-        hit = cache.lookup(path.name, digest(data), evaluation)
+        stat = file_stat(path)
+        sha = cache.hashed(path.name, stat)  # unchanged since it was hashed: not read again
+        if sha is None:
+            try:
+                sha = digest(path.read_bytes())
+            except OSError:
+                continue  # _assess reports it
+        hit = cache.lookup(path.name, sha, evaluation)
+        if hit is not None and settled(stat):
+            hit["stat"] = stat
         if hit is not None:
             entry = Entry(**hit["entry"])
             ev = evaluation.enterprises.get(entry.uscc) if entry.uscc else None
@@ -403,9 +408,10 @@ class Assessed:
 
 
 def _assess(path: Path) -> Assessed:
-    from .bundle_cache import digest, record
+    from .bundle_cache import digest, file_stat, record, settled
 
     evaluation, templates, pdf, _ = setup()
+    stat = file_stat(path)  # before reading: a change made after it shows next time
     a = _assess_one(path, evaluation)
     if a.checked is not None:
         from .fingerprint import fingerprint
@@ -421,6 +427,8 @@ def _assess(path: Path) -> Assessed:
         )
     if a.source_bytes:
         a.record = record(a.entry, digest(a.source_bytes), evaluation, a.rubric, a.fingerprint)
+        if settled(stat):
+            a.record["stat"] = stat
     return a
 
 

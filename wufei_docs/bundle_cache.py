@@ -137,6 +137,15 @@ class AssessCache:
             records = data.get("files")
             self.records = records if isinstance(records, dict) else {}
 
+    def hashed(self, name: str, stat: list[int] | None) -> str | None:
+        """The recorded sha256 of a file whose inode, size, mtime and ctime are the ones recorded with it
+        (as git does; a file changed within RACY_NS of being recorded has no stat kept, see `settled`)."""
+        record = self.records.get(name)
+        if stat is None or not isinstance(record, dict) or record.get("stat") != stat:
+            return None
+        sha = record.get("sha")
+        return sha if isinstance(sha, str) else None
+
     def lookup(self, name: str, file_digest: str, evaluation: Evaluation) -> dict[str, Any] | None:
         """The record for an unchanged file whose evaluation entry is unchanged too, else None."""
         record = self.records.get(name)
@@ -189,6 +198,22 @@ def record(
     }
 
 
+def file_stat(path: Path) -> list[int] | None:
+    """inode, size, mtime and ctime (ns): a write, a rename over it or a touch changes at least one."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+
+
+def settled(stat: list[int] | None) -> bool:
+    """Not changed within RACY_NS: a change in the same clock tick as the last one could keep every number."""
+    import time
+
+    return stat is not None and max(stat[2], stat[3]) < time.time_ns() - RACY_NS
+
+
 def package_record(root: Path, folder: str, files: dict[str, str]) -> dict[str, Any]:
     """Where a current package is: its manifest's and its folder's stat (a folder's mtime changes when a
     file in it is created, deleted or renamed), and its files' hashes."""
@@ -196,7 +221,7 @@ def package_record(root: Path, folder: str, files: dict[str, str]) -> dict[str, 
 
     folder_stat = stat_key(root / folder)
     if folder_stat is not None and folder_stat[2] > time.time_ns() - RACY_NS:
-        folder_stat = None  # changed just now: a change in the same clock tick would keep this mtime
+        folder_stat = None  # changed just now: a change in the same clock tick would keep this mtime (as git)
     return {"folder": folder, "manifest": stat_key(root / folder / "manifest.json"), "dir": folder_stat, "files": files}
 
 
