@@ -279,3 +279,11 @@ def test_fast_path_agrees_with_sections(path: list[int], how: str, which: int) -
     sections = _validate_sections(RawDocument("x.yaml", data, lambda loc: None, []), Enterprise, data, problems)
     assert problems == []
     assert sections == {name: getattr(model, name) for name in Enterprise.model_fields}
+
+
+def test_score_near_the_largest_float_is_an_error_not_a_crash(write) -> None:
+    """1e308 * 2 overflows to infinity: reported as too large, not an OverflowError."""
+    data = full_marks()
+    data["items"]["A1.1"] = {"score": 8.98846567431158e307}
+    problems = problems_of(write, data)
+    assert any("items.A1.1.score" in p and "过大" in p for p in problems), problems

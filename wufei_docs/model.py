@@ -113,7 +113,10 @@ def valid_hazardous_code(code: str) -> bool:
 def _half_points(value: float) -> float:
     if value < 0:
         raise fail(f"{_num(value)} 不能小于 0")
-    if (value * 2) != int(value * 2):
+    doubled = value * 2
+    if doubled in (float("inf"), float("-inf")):  # a float near the largest there is
+        raise fail(f"{_num(value)} 过大")
+    if doubled != int(doubled):
         raise fail(f"{_num(value)} 不是 0.5 的整数倍")
     return value
 
