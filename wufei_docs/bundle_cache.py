@@ -111,9 +111,9 @@ def environment_key(folder: Path, evaluation: Evaluation, templates: Path | None
     return h.hexdigest()
 
 
-def stat_key(path: Path) -> list[int] | None:
+def stat_key(path: str | Path) -> list[int] | None:
     try:
-        st = path.stat()
+        st = os.stat(path)  # a str path is fine: called for every package on every re-run
     except OSError:
         return None
     return [st.st_ino, st.st_size, st.st_mtime_ns]
@@ -168,9 +168,9 @@ class AssessCache:
             return None
         target = os.path.join(root, folder)
         files = package.get("files")
-        if stat_key(Path(target, "manifest.json")) != package.get("manifest") or not isinstance(files, dict):
+        if stat_key(os.path.join(target, "manifest.json")) != package.get("manifest") or not isinstance(files, dict):
             return None
-        if package.get("dir") is not None and package.get("dir") == stat_key(Path(target)):
+        if package.get("dir") is not None and package.get("dir") == stat_key(target):
             return files  # no file added, removed or renamed in the folder since (~4 ms for 200 packages)
         if os.path.exists(os.path.join(target, ".wufei-journal.json")):
             return None
@@ -219,10 +219,12 @@ def package_record(root: Path, folder: str, files: dict[str, str]) -> dict[str, 
     file in it is created, deleted or renamed), and its files' hashes."""
     import time
 
-    folder_stat = stat_key(root / folder)
+    target = os.path.join(root, folder)
+    folder_stat = stat_key(target)
     if folder_stat is not None and folder_stat[2] > time.time_ns() - RACY_NS:
         folder_stat = None  # changed just now: a change in the same clock tick would keep this mtime (as git)
-    return {"folder": folder, "manifest": stat_key(root / folder / "manifest.json"), "dir": folder_stat, "files": files}
+    manifest = stat_key(os.path.join(target, "manifest.json"))
+    return {"folder": folder, "manifest": manifest, "dir": folder_stat, "files": files}
 
 
 RACY_NS = 2_000_000_000  # a folder changed this recently is checked file by file next time (as git does)
