@@ -4,6 +4,7 @@ kept sources or from memory, packages made by the bundle's workers, zips made fr
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -157,3 +158,30 @@ def test_large_archives_use_zip64_and_stay_deterministic(tmp_path, monkeypatch) 
     with zipfile.ZipFile(tmp_path / "one.zip") as z:
         assert z.namelist() == ["包/a.txt", "包/sub/b.docx"]
         assert z.read("包/a.txt").decode() == "甲" * 1000 and z.testzip() is None
+
+
+def test_rerun_of_the_real_command_equals_a_first_run(tmp_path) -> None:
+    """`wufei bundle` as a user runs it (a new process each time: the early helper, the quick exit), after a
+    text and a score correction, gives the outputs of a first run over the corrected files."""
+    import subprocess
+    import sys
+
+    from tests.test_bundle_cache import outputs
+
+    files, evaluation = write_samples(tmp_path / "收件", 5, seed=4)
+    folder, out = files[0].parent, tmp_path / "out"
+
+    def wufei_bundle(target: Path) -> None:
+        cmd = [sys.executable, "-m", "wufei_docs", "bundle", str(folder), "-e", str(evaluation), "-o", str(target)]
+        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+        assert "已生成" in done.stdout
+
+    wufei_bundle(out)
+    target = files[2]
+    text = target.read_text("utf-8").replace("已落实", "已全面落实", 1)
+    target.write_text(re.sub(r"(\n {4}score: )([1-9][0-9]*)(\.0)?\n", r"\g<1>0\n", text, count=1), "utf-8")
+    wufei_bundle(out)
+    wufei_bundle(tmp_path / "fresh")
+    assert outputs(out) == outputs(tmp_path / "fresh")
+    assert len(list(out.glob("企业/*/修改说明.txt"))) == 1  # the corrected package is a new version
