@@ -492,3 +492,28 @@ def test_unchanged_files_known_by_their_stat_and_changed_ones_still_seen(county,
     report = bundle(src, ev, out, jobs=1)
     assert [e.source for e in report.rebuilt] == [target.name] and checks == [target.name]
     fresh_equals(src, ev, out, tmp_path)
+
+
+def test_package_of_a_file_taken_out_stays_on_disk_but_out_of_the_zip(county, tmp_path) -> None:
+    """A county takes an enterprise file out of the folder: its old package is not sent in the zip (the
+    summary says so) but nothing is deleted; with the file back, it is in the zip again."""
+    from tests.packages import tree
+
+    src, ev = county
+    out = tmp_path / "out"
+    bundle(src, ev, out, jobs=1)
+    target = sorted(src.glob("*.yaml"))[1]
+    folder = by_source(out)[target.name]["folder"]
+    before = tree(out / folder)
+    moved = target.rename(tmp_path / target.name)
+    report = bundle(src, ev, out, jobs=1)
+    assert any(w.startswith(f"{folder}：没有对应的有效申报文件") for w in report.warnings)
+    assert tree(out / folder) == before
+    with zipfile.ZipFile(out.with_suffix(".zip")) as z:
+        names = z.namelist()
+    assert not [n for n in names if n.startswith(f"out/{folder}/")]
+    assert [n for n in names if n.startswith("out/企业/")]
+    moved.rename(target)
+    report = bundle(src, ev, out, jobs=1)
+    assert not [w for w in report.warnings if "没有对应的有效申报文件" in w]
+    fresh_equals(src, ev, out, tmp_path)

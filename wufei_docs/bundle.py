@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -153,6 +154,12 @@ def bundle(
         entries = [a.entry for a in assessed]
         warnings = _check_duplicates(assessed) + _evaluation_warnings(evaluation, assessed)
         _assign_folders(assessed)
+        orphans = _orphan_folders(out, assessed)
+        warnings += [
+            f"{ENTERPRISE_FOLDER}/{name}：没有对应的有效申报文件（已移走、改名或校验未通过），未放入压缩包；"
+            "确认不再需要后可删除此文件夹"
+            for name in orphans
+        ]
         todo = _stale(workers, assessed, cache, out, notify)
         rubric_id = next((a.rubric for a in assessed if a.rubric), "ganzhou-2023")
         report = BundleReport(out, None, evaluation.county, rubric_id, _ordered(entries), warnings)
@@ -177,12 +184,33 @@ def bundle(
 
                 report.zip_path = out.with_name(out.name + ".zip")
                 state = out / ".wufei" / "zip.data"
-                zip_folder(out, report.zip_path, skip=_package_history, state=state, meanwhile=save_caches)
+                skip = _zip_skip(frozenset(orphans))
+                zip_folder(out, report.zip_path, skip=skip, state=state, meanwhile=save_caches)
             else:
                 save_caches()
         except OSError as e:
             raise OutputError(f"无法写入 {e.filename or out}：{e.strerror or e}") from None
     return report
+
+
+def _orphan_folders(out: Path, assessed: list[Assessed]) -> list[str]:
+    """Package folders in OUT/企业 that no valid enterprise file of this run owns (its file was taken out
+    of the folder, renamed or is now invalid): left on disk as they are, but not sent in the zip."""
+    current = {a.entry.folder for a in assessed if a.entry.error is None and a.entry.folder}
+    try:
+        found = sorted(d.name for d in os.scandir(out / ENTERPRISE_FOLDER) if d.is_dir(follow_symlinks=False))
+    except OSError:
+        return []
+    return [name for name in found if not name.startswith(".") and f"{ENTERPRISE_FOLDER}/{name}" not in current]
+
+
+def _zip_skip(orphans: frozenset[str]) -> Callable[[tuple[str, ...]], bool]:
+    """What stays out of the zip: earlier versions, and the package folders of no current enterprise."""
+
+    def skip(parts: tuple[str, ...]) -> bool:
+        return _package_history(parts) or (len(parts) == 2 and parts[0] == ENTERPRISE_FOLDER and parts[1] in orphans)
+
+    return skip
 
 
 def _package_history(parts: tuple[str, ...]) -> bool:
