@@ -35,13 +35,15 @@ def _compile_own_modules() -> None:
 _compile_own_modules()
 
 
-def data_arguments(parser: argparse.ArgumentParser, n: int) -> None:
+def data_arguments(parser: argparse.ArgumentParser, n: int, *, jobs: bool = False) -> None:
     parser.add_argument("--n", type=int, default=n, help=f"enterprises to generate (default {n})")
     parser.add_argument("--dir", type=Path, help="use this folder of enterprise files instead of generating")
     parser.add_argument("--evaluation", type=Path, help="evaluation file for --dir (default: DIR/evaluation.yaml)")
     parser.add_argument(
         "--repeat", type=int, default=3, help="runs of each way; the fastest counts, all are printed (default 3)"
     )
+    if jobs:
+        parser.add_argument("--jobs", type=int, default=None, help="bundle worker processes (default: CPU count)")
 
 
 def data_set(args: argparse.Namespace, work: Path) -> tuple[Path, Path]:

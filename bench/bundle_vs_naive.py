@@ -21,8 +21,7 @@ from _common import best, bundle_jobs, data_arguments, data_set, fmt_runs, media
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    data_arguments(parser, 200)
-    parser.add_argument("--jobs", type=int, default=None, help="bundle worker processes (default: CPU count)")
+    data_arguments(parser, 200, jobs=True)
     args = parser.parse_args()
     with workdir("wufei-bench-bundle-") as tmp:
         work = Path(tmp)

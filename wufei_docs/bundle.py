@@ -298,34 +298,33 @@ def _warm_renderer() -> None:
     from xml.parsers import expat  # noqa: F401 - checks each rendered part
 
     from . import build, package, revisions, view  # noqa: F401
-    from .render import compile_docx
-    from .rubric import available_rubrics, load_rubric
-    from .templates_admin import COUNTY_LIST, REVISION_NOTE, TEMPLATE_NAMES, builtin_dir, template_path
+    from .templates_admin import COUNTY_LIST, TEMPLATE_NAMES
 
-    for rubric in available_rubrics():
-        load_rubric(rubric)  # from the user's cache: no YAML parser in the helper
-    templates = setup()[1]
-    for name in (*TEMPLATE_NAMES, COUNTY_LIST):  # it renders 推荐名单.docx too when the lists change
-        with contextlib.suppress(WufeiError):  # reported where the template is used
-            compile_docx(template_path(name, templates))
-    compile_docx(builtin_dir() / REVISION_NOTE)
+    _load_rubrics_and_templates((*TEMPLATE_NAMES, COUNTY_LIST))  # it renders 推荐名单.docx too
 
 
 def _warm_up() -> None:
     """While the workers assess: load the rubrics, import the document libraries and compile every template
     here, once; the rendering stage's workers are then started from this process and inherit all that
     (instead of each worker spending ~0.1 s on it)."""
+    from .templates_admin import ALL_TEMPLATE_NAMES
+
+    _load_rubrics_and_templates(ALL_TEMPLATE_NAMES)
+
+
+def _load_rubrics_and_templates(names: Iterable[str]) -> None:
+    """Every rubric, the templates `names` and the change note (a re-run's corrected packages get one)."""
     from .render import compile_docx
     from .rubric import available_rubrics, load_rubric
-    from .templates_admin import ALL_TEMPLATE_NAMES, REVISION_NOTE, builtin_dir, template_path
+    from .templates_admin import REVISION_NOTE, builtin_dir, template_path
 
     for rubric in available_rubrics():
-        load_rubric(rubric)
+        load_rubric(rubric)  # in a helper: from the user's cache, no YAML parser needed
     templates = setup()[1]
-    for name in ALL_TEMPLATE_NAMES:
+    for name in names:
         with contextlib.suppress(WufeiError):  # reported where the template is used
             compile_docx(template_path(name, templates))
-    compile_docx(builtin_dir() / REVISION_NOTE)  # a re-run's corrected packages get a change note
+    compile_docx(builtin_dir() / REVISION_NOTE)
 
 
 def _stale(workers: Workers, assessed: list[Assessed], cache: Any, out: Path, notify: Progress) -> list[Assessed]:
@@ -649,8 +648,7 @@ def _county_documents(
     data_key = digest(key.encode() + canonical(shown))
     if county_unchanged(report.out, data_key, names):
         return None
-    tasks = county_tasks(report, evaluation, templates=templates, context=view)
-    return CountyWork(report.out, data_key, tasks)
+    return CountyWork(report.out, data_key, county_tasks(report, view, templates=templates))
 
 
 # --- whole-bundle checks ---------------------------------------------------------------------

@@ -119,6 +119,15 @@ def stat_key(path: str | Path) -> list[int] | None:
     return [st.st_ino, st.st_size, st.st_mtime_ns]
 
 
+def file_stat(path: Path) -> list[int] | None:
+    """inode, size, mtime and ctime (ns): a write, a rename over it or a touch changes at least one."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+
+
 def has_records(out: Path) -> bool:
     """Whether an earlier run left its records in OUT (cheap: the file is not read)."""
     return (out / CACHE_DIR / ASSESS).is_file()
@@ -198,36 +207,31 @@ def record(
     }
 
 
-def file_stat(path: Path) -> list[int] | None:
-    """inode, size, mtime and ctime (ns): a write, a rename over it or a touch changes at least one."""
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
-
-
 def settled(stat: list[int] | None) -> bool:
-    """Not changed within RACY_NS: a change in the same clock tick as the last one could keep every number."""
+    """A file_stat not changed within RACY_NS (see `_recent`)."""
+    return stat is not None and not _recent(max(stat[2], stat[3]))
+
+
+def _recent(ns: int) -> bool:
+    """Within RACY_NS of now: a change in the same clock tick as the last one could keep every number of a
+    stat taken that soon, so such a stat is not trusted next time (as git does)."""
     import time
 
-    return stat is not None and max(stat[2], stat[3]) < time.time_ns() - RACY_NS
+    return ns > time.time_ns() - RACY_NS
 
 
 def package_record(root: Path, folder: str, files: dict[str, str]) -> dict[str, Any]:
     """Where a current package is: its manifest's and its folder's stat (a folder's mtime changes when a
     file in it is created, deleted or renamed), and its files' hashes."""
-    import time
-
     target = os.path.join(root, folder)
     folder_stat = stat_key(target)
-    if folder_stat is not None and folder_stat[2] > time.time_ns() - RACY_NS:
-        folder_stat = None  # changed just now: a change in the same clock tick would keep this mtime (as git)
+    if folder_stat is not None and _recent(folder_stat[2]):
+        folder_stat = None  # changed just now: checked file by file next time
     manifest = stat_key(os.path.join(target, "manifest.json"))
     return {"folder": folder, "manifest": manifest, "dir": folder_stat, "files": files}
 
 
-RACY_NS = 2_000_000_000  # a folder changed this recently is checked file by file next time (as git does)
+RACY_NS = 2_000_000_000  # see _recent()
 
 
 # --- county documents ----------------------------------------------------------------------------

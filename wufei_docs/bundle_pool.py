@@ -87,7 +87,7 @@ class Workers:
     def release(self) -> None:
         """No more tasks: let the helper end (and free its memory) while this process goes on; it is waited
         for on leaving the `with` block. A pool is shut down as usual."""
-        if self.helper is not None and self.helper.used:
+        if self.helper is not None:
             self.helper.close(wait=False)
             self.ending.append(self.helper)
             self.helper = None
@@ -100,9 +100,9 @@ class Workers:
         return self.jobs != 1 and multiprocessing.get_start_method(allow_none=False) == "fork"
 
     def drop_helper(self) -> None:
-        """End a helper that will not be needed, without waiting for its warm-up."""
+        """End a helper that will not be needed (before its first task: without waiting for its warm-up)."""
         if self.helper is not None:
-            self.helper.kill()
+            self.helper.close()
             self.helper = None
 
     def restart(self) -> None:
@@ -110,12 +110,7 @@ class Workers:
         if self.pool is not None:
             self.pool.shutdown()
             self.pool = None
-        if self.helper is not None:
-            if self.helper.used:
-                self.helper.close()
-            else:
-                self.helper.kill()  # its warm-up may still be running: no need to wait for it
-            self.helper = None
+        self.drop_helper()
 
     def map(
         self,
@@ -229,15 +224,14 @@ class Helper:
                 self.tasks.write(task)
             self.tasks.flush()
 
-    def kill(self) -> None:
-        import signal
-
-        with contextlib.suppress(OSError):
-            os.kill(self.pid, signal.SIGKILL)
-        self.close()
-
     def close(self, *, wait: bool = True) -> None:
-        """End the helper (it sees the end of its task pipe) and, unless told not to, wait for it."""
+        """End the helper and, unless told not to, wait for it. One that was given tasks sees the end of its
+        task pipe; one that was not is killed (its warm-up, maybe still running, is of no use)."""
+        if not self.used:
+            import signal
+
+            with contextlib.suppress(OSError):
+                os.kill(self.pid, signal.SIGKILL)
         with contextlib.suppress(OSError):
             self.tasks.close()
         with contextlib.suppress(OSError):

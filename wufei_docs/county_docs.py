@@ -132,30 +132,17 @@ def _fmt(value: float | None) -> str:
 Task = tuple[Callable[..., None], tuple[Any, ...]]
 
 
-def county_tasks(
-    report: BundleReport,
-    evaluation: Evaluation,
-    *,
-    templates: Path | None = None,
-    context: dict[str, Any] | None = None,
-) -> dict[str, Task]:
+def county_tasks(report: BundleReport, context: dict[str, Any], *, templates: Path | None = None) -> dict[str, Task]:
     """推荐名单.xlsx/.docx and 推荐函.docx as (function, arguments) by file name, each writing its file
-    atomically; the .docx tasks carry plain data, so a bundle helper process can run them too.
-    `context`: county_view(report, evaluation) if the caller has it already."""
+    atomically; `context` is county_view(report, evaluation). The .docx tasks carry plain data, so a bundle
+    helper process can run them too."""
     from .templates_admin import COUNTY_LETTER, COUNTY_LIST, template_path
 
-    context = context if context is not None else county_view(report, evaluation)
     return {
         LIST_XLSX: (write_list_xlsx, (report, report.out / LIST_XLSX)),
         LIST_DOCX: (write_docx, (template_path(COUNTY_LIST, templates), context, report.out / LIST_DOCX)),
         LETTER_DOCX: (write_docx, (template_path(COUNTY_LETTER, templates), context, report.out / LETTER_DOCX)),
     }
-
-
-def write_county_documents(report: BundleReport, evaluation: Evaluation, *, templates: Path | None = None) -> None:
-    """推荐名单.xlsx/.docx and 推荐函.docx, each written atomically."""
-    for fn, args in county_tasks(report, evaluation, templates=templates).values():
-        fn(*args)
 
 
 def write_docx(template: Path, context: dict[str, Any], target: Path) -> None:

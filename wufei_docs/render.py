@@ -183,42 +183,39 @@ def _store_source(digest: str, part: str, source: str) -> None:
     _STORED.add(path)
 
 
-def _stored_template(digest: str, part: str, source: str) -> Template | None:
-    """The template compiled from `source` by an earlier process (Jinja's parse and Python's compile are
-    two thirds of a cold re-run's template cost). The code was made by this environment from this very
-    source (its hash is in the file), and the seal keeps out code nobody here compiled."""
-    import marshal
-
-    from . import sealed
-
-    path = _store_path(digest, part, "code")
-    data = sealed.read_bytes(path) if path is not None else None
-    if data is None or data[:32] != hashlib.sha256(source.encode("utf-8")).digest():
-        return None
-    try:
-        code = marshal.loads(data[32:])
-    except (EOFError, ValueError, TypeError):
-        return None
-    env = environment()
-    return env.template_class.from_code(env, code, env.make_globals(None), None)
-
-
 def _compile_template(digest: str, part: str, source: str) -> Template:
-    """environment().from_string(source), through the store when there is one."""
+    """environment().from_string(source), through the store when there is one: the compiled code is kept
+    (Jinja's parse and Python's compile are two thirds of a cold re-run's template cost). A kept file is
+    used only if it was compiled from this very source (its hash leads the file) and carries this user's
+    seal: code nobody here compiled is never loaded."""
     import marshal
 
     from . import sealed
 
-    template = _stored_template(digest, part, source)
-    if template is not None:
-        return template
     env = environment()
     path = _store_path(digest, part, "code")
     if path is None:
         return env.from_string(source)
-    code = env.compile(source)
-    sealed.write_bytes(path, hashlib.sha256(source.encode("utf-8")).digest() + marshal.dumps(code))
+    stamp = hashlib.sha256(source.encode("utf-8")).digest()
+    code = _stored_code(path, stamp)
+    if code is None:
+        code = env.compile(source)
+        sealed.write_bytes(path, stamp + marshal.dumps(code))
     return env.template_class.from_code(env, code, env.make_globals(None), None)
+
+
+def _stored_code(path: Path, stamp: bytes) -> Any:
+    import marshal
+
+    from . import sealed
+
+    data = sealed.read_bytes(path)
+    if data is None or data[: len(stamp)] != stamp:
+        return None
+    try:
+        return marshal.loads(data[len(stamp) :])
+    except (EOFError, ValueError, TypeError):
+        return None
 
 
 def _keep_sources(compiled: CompiledDocx) -> None:
