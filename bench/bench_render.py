@@ -19,11 +19,11 @@ sys.path.insert(0, str(ROOT))
 def main(n: int = 30) -> None:
     from docxtpl import DocxTemplate
 
-    from wufei_docs.api import check
-    from wufei_docs.render import clear_cache, render_docx
-    from wufei_docs.scoring import score
-    from wufei_docs.templates_admin import templates_for
-    from wufei_docs.view import view_model
+    from wufei_docs.load.api import check
+    from wufei_docs.render.engine import clear_cache, render_docx
+    from wufei_docs.render.templates import templates_for
+    from wufei_docs.render.view import view_model
+    from wufei_docs.scoring.score import score
 
     checked = check(ROOT / "inputs" / "赣州稀土新材料.yaml")
     context = view_model(checked.enterprise, score(checked.enterprise, checked.rubric), checked.rubric)

@@ -3,8 +3,8 @@
 The 30 documents are the packages of 10 generated enterprises (申报书, 附件1, 附件2), rendered once.
 naive:  `soffice --headless --convert-to pdf --outdir OUT FILE`, one process per file, one after the other
         (sharing one profile, created before timing, so the naive way does not pay for it);
-one:    wufei_docs.pdf.convert(docs, processes=1): all files in ONE LibreOffice process;
-wufei:  wufei_docs.pdf.convert(docs): the same, split over 2 processes with their own profiles on 2+ cores.
+one:    wufei_docs.render.pdf.convert(docs, processes=1): all files in ONE LibreOffice process;
+wufei:  wufei_docs.render.pdf.convert(docs): the same, split over 2 processes with their own profiles on 2+ cores.
 
 Run: .venv/bin/python bench/pdf_batch.py [--n 10] [--dir DIR [--evaluation FILE]] [--repeat 1]
 The last line is the ratio (naive time / wufei time; with --repeat, the fastest run of each).
@@ -47,8 +47,8 @@ def naive(docs: dict[str, bytes], work: Path, soffice: str) -> float:
 
 
 def main() -> None:
-    from wufei_docs.pdf import convert, find_soffice
-    from wufei_docs.render import render_docx
+    from wufei_docs.render.engine import render_docx
+    from wufei_docs.render.pdf import convert, find_soffice
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     data_arguments(parser, 10)

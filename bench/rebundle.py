@@ -8,7 +8,7 @@ After each re-run the bench checks that the outputs equal those of a full bundle
 
 Three ways of timing, each full bundle and re-bundle alike:
   new process   each run in a fresh Python process (cold: nothing imported, compiled or cached in memory);
-                the time of the bundle() call, imports of wufei_docs.bundle excluded
+                the time of the bundle() call, imports of wufei_docs.bundle.run excluded
   one process   a full bundle, then the re-bundles, in one process (a script or tool using the library)
   command       the whole `python -m wufei_docs bundle …` command from process start to exit: the above plus
                 ~0.13 s of interpreter start and imports (pydantic models, CLI) that every run pays
@@ -81,7 +81,7 @@ def _without_versions(data: object) -> object:
 
 def zip_is_fresh(out: Path, work: Path) -> bool:
     """The re-bundle's zip (built from reused members) equals a zip of the same folder made from scratch."""
-    from wufei_docs.archive import zip_folder
+    from wufei_docs.files.archive import zip_folder
 
     copy = work / "zipcheck" / out.name
     shutil.copytree(out, copy)

@@ -12,7 +12,7 @@ from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
 from wufei_docs.cli import app
-from wufei_docs.rubric import load_rubric
+from wufei_docs.scoring.rubric import load_rubric
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "inputs"

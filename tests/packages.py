@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from wufei_docs.model import Enterprise
-from wufei_docs.package import Package
-from wufei_docs.scoring import score
+from wufei_docs.package.writer import Package
+from wufei_docs.scoring.score import score
 
 DOCS = ("申报书.docx", "附件1-评价指标自评表.docx", "附件2-评估申报表.docx")
 

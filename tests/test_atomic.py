@@ -13,10 +13,11 @@ import pytest
 
 from tests.conftest import ROOT, variant
 from tests.packages import DOCS, contents, make_package, tree
-from wufei_docs import fsutil, package
 from wufei_docs.errors import OutputError
-from wufei_docs.locking import LOCK_NAME, folder_lock
-from wufei_docs.package import Package, mark_final, package_is_current, write_package
+from wufei_docs.files import fsutil
+from wufei_docs.files.locking import LOCK_NAME, folder_lock
+from wufei_docs.package import writer as package
+from wufei_docs.package.writer import Package, mark_final, package_is_current, write_package
 
 CHANGED = {"items.A4.1.score": 8}
 # moving v1 out (manifest + 3 documents) and v2 in (3 documents + 2 notes + manifest) = 10 moves
@@ -127,8 +128,8 @@ CRASH = textwrap.dedent(
     sys.path.insert(0, {root!r})
     from tests.conftest import variant
     from tests.packages import make_package
-    from wufei_docs import fsutil
-    from wufei_docs.package import write_package
+    from wufei_docs.files import fsutil
+    from wufei_docs.package.writer import write_package
     real, calls = fsutil.move, [0]
     def crashing(src, dst):
         calls[0] += 1
@@ -162,7 +163,7 @@ HOLD = textwrap.dedent(
     import sys
     sys.path.insert(0, {root!r})
     from pathlib import Path
-    from wufei_docs.locking import folder_lock
+    from wufei_docs.files.locking import folder_lock
     with folder_lock(Path({folder!r})):
         print("locked", flush=True)
         sys.stdin.read()

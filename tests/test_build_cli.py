@@ -7,11 +7,11 @@ from pathlib import Path
 
 from tests.conftest import full_marks, variant
 from tests.docx_helpers import grid, open_docx, patch_docx
-from wufei_docs.api import check
-from wufei_docs.build import build_package, fingerprint
+from wufei_docs.load.api import check
 from wufei_docs.model import EnterpriseEvaluation
-from wufei_docs.scoring import score
-from wufei_docs.templates_admin import ALL_TEMPLATE_NAMES
+from wufei_docs.package.build import build_package, fingerprint
+from wufei_docs.render.templates import ALL_TEMPLATE_NAMES
+from wufei_docs.scoring.score import score
 
 DOCS = ("申报书.docx", "附件1-评价指标自评表.docx", "附件2-评估申报表.docx")
 
@@ -148,7 +148,7 @@ def test_fingerprint_known_before_rendering_and_sensitive_to_inputs(write, tmp_p
     evaluation = EnterpriseEvaluation(scores={"A4.1": 8})
     assert fingerprint(source, "ganzhou-2023", evaluation=evaluation) != pkg.fingerprint
     folder = tmp_path / "tpl"
-    from wufei_docs.templates_admin import export_templates
+    from wufei_docs.render.templates import export_templates
 
     export_templates(folder)
     unchanged = fingerprint(source, "ganzhou-2023", templates=folder)

@@ -268,7 +268,7 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 def test_pdf_for_the_whole_bundle_in_one_libreoffice_run(cli, county, tmp_path, monkeypatch) -> None:
     import shutil
 
-    from wufei_docs import pdf
+    from wufei_docs.render import pdf
 
     if shutil.which("soffice") is None:
         pytest.skip("LibreOffice (soffice) 未安装：无法测试 PDF 转换")

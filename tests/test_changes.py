@@ -7,7 +7,7 @@ from typing import Any
 
 from tests.conftest import variant
 from tests.packages import make_package
-from wufei_docs.revisions import Change, Changes, Revision, compare, label, note_docx, note_text, show
+from wufei_docs.package.revisions import Change, Changes, Revision, compare, label, note_docx, note_text, show
 
 
 def changes(**edits: Any) -> Changes:

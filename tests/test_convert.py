@@ -13,12 +13,12 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from tests.conftest import EXAMPLES, RUBRIC, full_marks
-from wufei_docs.api import check
-from wufei_docs.convert import enterprise_data, enterprise_yaml
 from wufei_docs.errors import InputError
-from wufei_docs.loaders.base import RawDocument
-from wufei_docs.validation import validate_enterprise
-from wufei_docs.workbook import write_workbook
+from wufei_docs.excel.workbook import write_workbook
+from wufei_docs.load.api import check
+from wufei_docs.load.convert import enterprise_data, enterprise_yaml
+from wufei_docs.load.validation import validate_enterprise
+from wufei_docs.raw import RawDocument
 
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.yaml"))
 
@@ -96,7 +96,7 @@ def test_entries_with_nothing_filled_in_are_not_data(tmp_path) -> None:
     assert "H3" not in converted["compliance"] and "A1.1" not in converted["items"]
     workbook = tmp_path / "e.xlsx"
     write_workbook(workbook, converted, RUBRIC)
-    from wufei_docs.scoring import score
+    from wufei_docs.scoring.score import score
 
     assert score(check(workbook).enterprise).to_json() == score(original).to_json()
 

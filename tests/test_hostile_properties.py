@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 
 from tests.conftest import full_marks
 from tests.hostile_kit import HOSTILE_LINE, TEMPLATE_CODE, UNICODE, XML_BREAKERS, docx_opens, dump
-from wufei_docs.api import check
-from wufei_docs.build import build_package
 from wufei_docs.errors import InputError
-from wufei_docs.scoring import score
+from wufei_docs.load.api import check
+from wufei_docs.package.build import build_package
+from wufei_docs.scoring.score import score
 
 SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 

@@ -68,7 +68,7 @@ def tag_xml(jinja: str) -> str:
 def user_folder(tmp_path: Path) -> Path:
     """A template folder holding only a copy of the built-in 申报表.docx (the others fall back to the
     built-in ones, which keeps `templates check` to the one file under test)."""
-    from wufei_docs.templates_admin import builtin_dir
+    from wufei_docs.render.templates import builtin_dir
 
     folder = tmp_path / "模板"
     folder.mkdir()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import dump_yaml, full_marks
-from wufei_docs.api import check
+from wufei_docs import raw as base
 from wufei_docs.errors import InputError
-from wufei_docs.loaders import base
+from wufei_docs.load.api import check
 
 
 def message(path) -> str:

@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import EXAMPLES, full_marks
 from wufei_docs.errors import OutputError
-from wufei_docs.pdf import convert, find_soffice
+from wufei_docs.render.pdf import convert, find_soffice
 
 SOFFICE = find_soffice()
 needs_soffice = pytest.mark.skipif(
@@ -89,9 +89,9 @@ def test_failed_conversion_is_reported(tmp_path, monkeypatch) -> None:
 @pytest.mark.slow
 @needs_soffice
 def test_attach_pdfs_converts_many_packages_in_one_process(write, tmp_path, monkeypatch) -> None:
-    from wufei_docs.api import check
-    from wufei_docs.build import attach_pdfs, build_package
-    from wufei_docs.scoring import score
+    from wufei_docs.load.api import check
+    from wufei_docs.package.build import attach_pdfs, build_package
+    from wufei_docs.scoring.score import score
 
     log = tmp_path / "soffice.log"
     wrapper = tmp_path / "soffice-wrapper"

@@ -11,10 +11,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.docx_helpers import patch_docx
-from wufei_docs import render, xmlprep
 from wufei_docs.errors import TemplateError
+from wufei_docs.render import engine as render
+from wufei_docs.render import xmlprep
+from wufei_docs.render.templates import FORM, REPORT, SHEET, builtin_dir
 from wufei_docs.samples import sample_context
-from wufei_docs.templates_admin import FORM, REPORT, SHEET, builtin_dir
 
 
 def test_text_is_escaped_and_breaks_become_word_elements() -> None:
@@ -92,7 +93,7 @@ def test_syntax_error_names_the_template_and_the_tag(tmp_path) -> None:
 @given(st.text())
 def test_xml_text_fast_path_equals_full_escaping(text: str) -> None:
     """Values without special characters skip the escaping; the result is the same either way."""
-    from wufei_docs.safety import NOT_XML
+    from wufei_docs.files.safety import NOT_XML
 
     full = NOT_XML.sub("\ufffd", text).replace("\r\n", "\n").replace("\r", "\n")
     full = full.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -106,7 +107,7 @@ def test_generated_documents_carry_only_the_styles_they_use(tmp_path) -> None:
     parts name (and those they are based on), and every style its parts name is there."""
     import re
 
-    from wufei_docs.templates_admin import REPORT, builtin_dir
+    from wufei_docs.render.templates import REPORT, builtin_dir
 
     template = builtin_dir() / REPORT
     with zipfile.ZipFile(template) as z:
@@ -126,7 +127,7 @@ def test_generated_documents_carry_only_the_styles_they_use(tmp_path) -> None:
 
 
 def test_style_named_by_a_tag_keeps_every_style() -> None:
-    from wufei_docs.xmlprep import used_styles_only
+    from wufei_docs.render.xmlprep import used_styles_only
 
     styles = (
         b'<w:styles><w:latentStyles w:count="1"/><w:style w:type="paragraph" w:styleId="A"><w:name w:val="A"/>'

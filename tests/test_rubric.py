@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from wufei_docs.rubric import available_rubrics, load_rubric
+from wufei_docs.scoring.rubric import available_rubrics, load_rubric
 
 R = load_rubric("ganzhou-2023")
 
@@ -123,8 +123,8 @@ def test_switches_window_counties_and_target() -> None:
 def test_built_rubric_is_kept_between_processes(tmp_path, monkeypatch) -> None:
     """The second process loads the built rubric from the user's cache (sealed) instead of the YAML;
     a file planted there without the seal is ignored."""
-    from wufei_docs import rubric as rubric_module
-    from wufei_docs.loaders import yamlfile
+    from wufei_docs.load import yamlfile
+    from wufei_docs.scoring import rubric as rubric_module
 
     monkeypatch.setenv("WUFEI_CACHE_HOME", str(tmp_path / "cache"))
     rubric_module.load_rubric.cache_clear()

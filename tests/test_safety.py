@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from wufei_docs.errors import OutputError
-from wufei_docs.safety import inside, safe_component, unique_components
+from wufei_docs.files.safety import inside, safe_component, unique_components
 
 
 @pytest.mark.parametrize(
@@ -58,7 +58,7 @@ def test_inside_refuses_escapes(tmp_path) -> None:
 @given(st.characters(codec=None, min_codepoint=0, max_codepoint=0x10FFFF))
 def test_not_xml_is_the_complement_of_xml_chars(char: str) -> None:
     """NOT_XML matches exactly the characters outside XML 1.0's Char production."""
-    from wufei_docs.safety import NOT_XML
+    from wufei_docs.files.safety import NOT_XML
 
     code = ord(char)
     allowed = code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or code >= 0x10000
@@ -66,7 +66,7 @@ def test_not_xml_is_the_complement_of_xml_chars(char: str) -> None:
 
 
 def test_not_xml_edges() -> None:
-    from wufei_docs.safety import NOT_XML
+    from wufei_docs.files.safety import NOT_XML
 
     for code in (0x0, 0x8, 0xB, 0xC, 0xE, 0x1F, 0xD800, 0xDFFF, 0xFFFE, 0xFFFF):
         assert NOT_XML.fullmatch(chr(code)), hex(code)

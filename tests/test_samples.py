@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from wufei_docs.api import check, load_evaluation
+from wufei_docs.load.api import check, load_evaluation
 from wufei_docs.samples import uscc_for, write_samples
-from wufei_docs.scoring import score
+from wufei_docs.scoring.score import score
 
 
 def test_samples_validate_and_give_every_verdict(tmp_path) -> None:

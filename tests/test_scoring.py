@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import RUBRIC, full_marks, variant
 from wufei_docs.model import Enterprise, EnterpriseEvaluation
-from wufei_docs.scoring import score
+from wufei_docs.scoring.score import score
 
 
 def scored(data: dict[str, Any], rubric=RUBRIC, evaluation: dict[str, Any] | None = None):

@@ -12,10 +12,10 @@ from typer.testing import CliRunner
 
 from tests.conftest import EXAMPLES
 from tests.workbooks import edit, example_workbook, set_cell
-from wufei_docs.api import check
 from wufei_docs.cli import app
 from wufei_docs.errors import InputError
-from wufei_docs.init import write_skeleton
+from wufei_docs.load.api import check
+from wufei_docs.load.init import write_skeleton
 
 pytestmark = pytest.mark.slow
 

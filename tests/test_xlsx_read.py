@@ -20,8 +20,8 @@ from tests.workbooks import (
     sheet_member,
     workbook_from,
 )
-from wufei_docs.api import check
 from wufei_docs.errors import InputError, Problem
+from wufei_docs.load.api import check
 
 
 def problems(path) -> list[str]:

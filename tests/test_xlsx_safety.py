@@ -8,9 +8,9 @@ import zipfile
 import pytest
 
 from tests.workbooks import example_workbook, rewrite_member, sheet_member, with_prolog
-from wufei_docs.api import check
 from wufei_docs.errors import InputError
-from wufei_docs.loaders import zipcheck
+from wufei_docs.excel import zipcheck
+from wufei_docs.load.api import check
 
 
 def message(path) -> str:
@@ -139,7 +139,7 @@ def test_huge_row_numbers_do_not_hang(tmp_path) -> None:
 
 
 def test_content_just_past_the_row_limit_is_reported(tmp_path, monkeypatch) -> None:
-    from wufei_docs.loaders import xlsx
+    from wufei_docs.excel import read as xlsx
 
     path = example_workbook(tmp_path)
     monkeypatch.setattr(xlsx, "MAX_ROWS", 5)

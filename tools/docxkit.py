@@ -21,7 +21,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
-from wufei_docs.docxzip import Member, write_zip
+from wufei_docs.files.zips import Member, write_zip
 
 TITLE = "方正小标宋简体"
 BODY = "仿宋_GB2312"
@@ -455,4 +455,3 @@ def _patch(name: str, data: bytes) -> bytes:
         for font, alt, family, pitch in _FONT_TABLE
     )
     return data.replace(b"</w:fonts>", entries.encode("utf-8") + b"</w:fonts>")
-

@@ -1,3 +1,3 @@
-from .cli import main
+from wufei_docs.cli import main
 
 main()

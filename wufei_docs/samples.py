@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .rubric import load_rubric
+from wufei_docs.scoring.rubric import load_rubric
 
 _PREFIX = ("华鑫", "金岭", "章江", "贡江", "虔城", "宋城", "赣南", "客家", "钨都", "红都")
 _TRADE = (
@@ -35,7 +35,7 @@ _WASTE = (
 
 def uscc_for(i: int, region: str = "360702") -> str:
     """A valid 统一社会信用代码 derived from i (check digit computed, so it validates)."""
-    from .uscc import ALPHABET, check_digit
+    from wufei_docs.load.uscc import ALPHABET, check_digit
 
     body = "".join(ALPHABET[(i // 31**k) % 31] for k in range(9))[::-1]
     code = f"91{region}{body}"
@@ -162,9 +162,9 @@ def write_samples(folder: Path, n: int, *, county: str = "章贡区", seed: int 
 
 @cache
 def _context() -> dict[str, Any]:
-    from .model import Enterprise
-    from .scoring import score
-    from .view import view_model
+    from wufei_docs.model import Enterprise
+    from wufei_docs.render.view import view_model
+    from wufei_docs.scoring.score import score
 
     enterprise = Enterprise.model_validate(sample_enterprise(0))
     rubric = load_rubric(enterprise.rubric)

@@ -11,11 +11,11 @@ Library surface (the CLI `wufei city …` is a thin layer over these):
 
 from __future__ import annotations
 
-from .db import DEFAULT_DB, SCHEMA_VERSION, open_register, transaction
-from .importer import ImportReport, import_bundles, read_bundles
-from .publishing import PublishReport, SpotcheckReport, publish, spotcheck
-from .register import STATUSES, Change, delist, history, normalise_uscc, record_result, verify
-from .status import Status, status
+from wufei_docs.city.db import DEFAULT_DB, SCHEMA_VERSION, open_register, transaction
+from wufei_docs.city.importer import ImportReport, import_bundles, read_bundles
+from wufei_docs.city.publishing import PublishReport, SpotcheckReport, publish, spotcheck
+from wufei_docs.city.register import STATUSES, Change, delist, history, normalise_uscc, record_result, verify
+from wufei_docs.city.status import Status, status
 
 __all__ = [
     "DEFAULT_DB",

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError, Problem
+from wufei_docs.errors import InputError, Problem
 
 BUNDLE_FORMAT = "wufei/bundle-1"
 BUNDLE_JSON = "bundle.json"
@@ -296,7 +296,7 @@ def _check(path: Path, prefix: str, sha: str, data: Any, exists: Any) -> Bundle:
 
 
 def _check_rubric(c: _Checker, rubric_id: str, county: str | None) -> None:
-    from ..rubric import load_rubric
+    from wufei_docs.scoring.rubric import load_rubric
 
     try:
         rubric = load_rubric(rubric_id)
@@ -345,7 +345,7 @@ def _entry(c: _Checker, raw: Any, where: str) -> Entry | None:
 
 
 def _uscc(c: _Checker, value: Any, where: str) -> str | None:
-    from ..uscc import UsccError, validate
+    from wufei_docs.load.uscc import UsccError, validate
 
     if not isinstance(value, str):
         c.add(where, "缺少统一社会信用代码")

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..errors import OutputError
+from wufei_docs.errors import OutputError
 
 DEFAULT_DB = "wufei-register.db"
 DEFAULT_WAIT = 30.0  # seconds a command waits for another one to release the register

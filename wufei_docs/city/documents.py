@@ -9,7 +9,18 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from .docfmt import body, chinese_date, docx_bytes, heading, new_document, number, signature, table, title, xlsx_bytes
+from wufei_docs.city.docfmt import (
+    body,
+    chinese_date,
+    docx_bytes,
+    heading,
+    new_document,
+    number,
+    signature,
+    table,
+    title,
+    xlsx_bytes,
+)
 
 ISSUER = "赣州市工业和信息化局"
 RECIPIENT = "市“无废城市”建设工作领导小组办公室"
@@ -89,7 +100,7 @@ def list_xlsx(batch: int, day: dt.date, rows: list[Listed]) -> bytes:
     from openpyxl import Workbook  # type: ignore[import-untyped]
     from openpyxl.styles import Alignment, Border, Font, Side  # type: ignore[import-untyped]
 
-    from ..safety import text_not_formulas
+    from wufei_docs.files.safety import text_not_formulas
 
     wb = Workbook()
     ws = wb.active

@@ -14,9 +14,8 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import InputError
-from .bundles import Bundle, Entry, read_bundle
-from .register import (
+from wufei_docs.city.bundles import Bundle, Entry, read_bundle
+from wufei_docs.city.register import (
     CHECKING,
     DELISTED,
     PUBLISHED,
@@ -29,7 +28,8 @@ from .register import (
     last_event,
     record,
 )
-from .register import rows as query
+from wufei_docs.city.register import rows as query
+from wufei_docs.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ def import_bundles(
 
 
 def _import_one(conn: sqlite3.Connection, bundle: Bundle, change: Change, update: bool) -> BundleResult:
-    from ..rubric import load_rubric
+    from wufei_docs.scoring.rubric import load_rubric
 
     bundle_id, new = _bundle_row(conn, bundle, change)
     result = BundleResult(bundle.path, bundle.county, bundle.date, new)
@@ -318,7 +318,7 @@ def _differ(old: object, new: object) -> bool:
 
 
 def _show(value: object) -> str:
-    from .docfmt import number
+    from wufei_docs.city.docfmt import number
 
     if value is None:
         return "无"

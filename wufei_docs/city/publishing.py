@@ -14,10 +14,8 @@ import sqlite3
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ..errors import InputError
-from ..fsutil import atomic_write_bytes
-from . import documents as docs
-from .register import (
+from wufei_docs.city import documents as docs
+from wufei_docs.city.register import (
     CHECKING,
     PUBLISHED,
     RECOMMENDED,
@@ -30,7 +28,9 @@ from .register import (
     rows,
     units,
 )
-from .status import DEFAULT_RUBRIC, progress
+from wufei_docs.city.status import DEFAULT_RUBRIC, progress
+from wufei_docs.errors import InputError
+from wufei_docs.files.fsutil import atomic_write_bytes
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ def publish(
 
     Publishing an existing batch again changes nothing and rewrites its documents as they were.
     """
-    from ..rubric import load_rubric
+    from wufei_docs.scoring.rubric import load_rubric
 
     rubric = load_rubric(rubric_id)
     existing = conn.execute("SELECT date, progress FROM batches WHERE number = ?", (batch,)).fetchone()
@@ -178,7 +178,7 @@ def spotcheck(conn: sqlite3.Connection, sample: int, seed: int, out_dir: Path, c
 
 
 def _write(out_dir: Path, rendered: dict[str, bytes]) -> list[Path]:
-    from ..errors import OutputError
+    from wufei_docs.errors import OutputError
 
     written = []
     for name, data in rendered.items():

@@ -19,7 +19,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import InputError
+from wufei_docs.errors import InputError
 
 RECOMMENDED, PUBLISHED, DELISTED, CHECKING, RECREATE = "推荐", "公布", "摘牌", "抽查中", "重新创建"
 STATUSES = (RECOMMENDED, PUBLISHED, CHECKING, DELISTED, RECREATE)
@@ -75,7 +75,7 @@ _UNIT_COLUMNS = (
 
 def normalise_uscc(value: str) -> str:
     """Upper-case and check a USCC typed on the command line; a clear message when it is not one."""
-    from ..uscc import UsccError, validate
+    from wufei_docs.load.uscc import UsccError, validate
 
     text = value.strip().upper()
     try:

@@ -8,15 +8,15 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from .db import schema_version
-from .documents import Progress
-from .register import COUNTS_TOWARD_TARGET, DELISTED, STATUSES, rows, verify
+from wufei_docs.city.db import schema_version
+from wufei_docs.city.documents import Progress
+from wufei_docs.city.register import COUNTS_TOWARD_TARGET, DELISTED, STATUSES, rows, verify
 
 DEFAULT_RUBRIC = "ganzhou-2023"
 
 
 def progress(conn: sqlite3.Connection, day: dt.date, rubric_id: str = DEFAULT_RUBRIC) -> Progress:
-    from ..rubric import load_rubric
+    from wufei_docs.scoring.rubric import load_rubric
 
     rubric = load_rubric(rubric_id)
     counts = dict(
@@ -74,7 +74,7 @@ class Status:
 
 def status(conn: sqlite3.Connection, day: dt.date, rubric_id: str = DEFAULT_RUBRIC) -> Status:
     """Everything `wufei city status` shows, read in one snapshot."""
-    from ..rubric import load_rubric
+    from wufei_docs.scoring.rubric import load_rubric
 
     order = {c: i for i, c in enumerate(load_rubric(rubric_id).counties)}
     table: dict[str, dict[str, int]] = {}

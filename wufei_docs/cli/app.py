@@ -63,7 +63,7 @@ def die(message: str) -> NoReturn:
 @contextmanager
 def handled() -> Iterator[None]:
     """Turn library errors into a Chinese message and exit 1; Ctrl-C into a short note."""
-    from ..errors import WufeiError
+    from wufei_docs.errors import WufeiError
 
     try:
         yield
@@ -108,7 +108,7 @@ def out(text: str) -> None:
 
 def version_callback(value: bool) -> None:
     if value:
-        from .. import __version__
+        from wufei_docs import __version__
 
         out(f"wufei-docs {__version__}")
         raise typer.Exit()
@@ -132,7 +132,7 @@ def init_cmd(
 ) -> None:
     """生成一份待填写的申报数据模板（每一项都有中文注释）。"""
     with handled():
-        from ..init import write_skeleton
+        from wufei_docs.load.init import write_skeleton
 
         target = write_skeleton(name, xlsx=xlsx, rubric_id=rubric, force=force)
         out(f"已生成 {target}，填写后运行：wufei validate {target}")
@@ -143,8 +143,8 @@ def validate_cmd(
     files: Annotated[list[Path], typer.Argument(help="一个或多个申报数据文件（.yaml 或 .xlsx）。")],
 ) -> None:
     """检查申报数据：一次列出所有问题（字段路径及行号/单元格）；有问题时退出码为 1。"""
-    from ..api import check
-    from ..errors import WufeiError
+    from wufei_docs.errors import WufeiError
+    from wufei_docs.load.api import check
 
     failed = 0
     for path in files:
@@ -170,8 +170,8 @@ def score_cmd(
 ) -> None:
     """计算得分：各类别及各项得分、总分、结论和提示。"""
     with handled():
-        from ..api import check
-        from ..scoring import score
+        from wufei_docs.load.api import check
+        from wufei_docs.scoring.score import score
 
         checked = check(file)
         result = score(checked.enterprise, checked.rubric)
@@ -182,7 +182,7 @@ def score_cmd(
             return
         from rich.console import Console
 
-        from ..report import print_report
+        from wufei_docs.cli.report import print_report
 
         console = Console(highlight=False)
         for w in checked.warnings:
@@ -200,7 +200,7 @@ def main() -> None:
     except Exception as e:  # click's usage errors; anything else is a real bug and keeps its traceback
         if not hasattr(e, "format_message") or not hasattr(e, "exit_code"):
             raise
-        from .usage import explain
+        from wufei_docs.cli.usage import explain
 
         err(explain(e))
         _exit(e.exit_code)
@@ -221,4 +221,4 @@ def _exit(code: int) -> NoReturn:
     os._exit(code)
 
 
-from . import commands  # noqa: E402,F401
+from wufei_docs.cli import commands  # noqa: E402,F401

@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from .app import app, err, handled, out
+from wufei_docs.cli.app import app, err, handled, out
 
 if TYPE_CHECKING:
-    from ..city.importer import ImportReport
-    from ..city.status import Status
+    from wufei_docs.city.importer import ImportReport
+    from wufei_docs.city.status import Status
 
 city_app = typer.Typer(
     name="city",
@@ -59,7 +59,7 @@ def _day(when: object) -> dt.date:
 @contextmanager
 def _register(db: Path, wait: float, *, write: bool = True, create: bool = False) -> Iterator[Any]:
     """The register, opened for one command that is one transaction (waiting up to `wait` s for others)."""
-    from ..city import open_register, transaction
+    from wufei_docs.city import open_register, transaction
 
     with open_register(db, create=create, wait=wait) as conn, transaction(conn, write=write):
         yield conn
@@ -68,7 +68,7 @@ def _register(db: Path, wait: float, *, write: bool = True, create: bool = False
 def _change(by: str | None, when: object, reason: str | None = None) -> Any:
     import getpass
 
-    from ..city import Change
+    from wufei_docs.city import Change
 
     return Change(by=by or _user(getpass), date=_day(when), reason=reason)
 
@@ -96,7 +96,7 @@ def import_cmd(
 ) -> None:
     """导入县级推荐包中的推荐单位（状态“推荐”）；重复导入不作更改；有冲突时列出冲突、退出码为 1（其余单位照常导入）。"""
     with handled():
-        from ..city import import_bundles, read_bundles
+        from wufei_docs.city import import_bundles, read_bundles
 
         read = read_bundles(bundles)
         with _register(db, wait, create=True) as conn:
@@ -133,7 +133,7 @@ def _print_import(report: ImportReport, db: Path) -> None:
 
 
 def _n(value: float | None) -> str:
-    from ..city.docfmt import number
+    from wufei_docs.city.docfmt import number
 
     return number(value)
 
@@ -153,7 +153,7 @@ def publish_cmd(
 ) -> None:
     """公布第 N 批建设单位名单（docx + xlsx）并生成致领导小组办公室的报送函；公布的单位状态改为“公布”。"""
     with handled():
-        from ..city import normalise_uscc, publish
+        from wufei_docs.city import normalise_uscc, publish
 
         only = [normalise_uscc(u) for u in uscc] if uscc else None
         with _register(db, wait) as conn:
@@ -179,7 +179,7 @@ def delist_cmd(
 ) -> None:
     """摘牌：已公布的单位因严重违法违规或重大事故被摘牌（不再计入创建目标）。"""
     with handled():
-        from ..city import delist, normalise_uscc
+        from wufei_docs.city import delist, normalise_uscc
 
         code = normalise_uscc(uscc)
         with _register(db, wait) as conn:
@@ -200,7 +200,7 @@ def spotcheck_cmd(
 ) -> None:
     """从“公布”状态的单位中按种子随机抽查（可复核），被抽中的单位状态改为“抽查中”，并生成抽查通知.docx。"""
     with handled():
-        from ..city import spotcheck
+        from wufei_docs.city import spotcheck
 
         with _register(db, wait) as conn:
             report = spotcheck(conn, sample, seed, output, _change(by, when, reason))
@@ -225,7 +225,7 @@ def result_cmd(
 ) -> None:
     """登记抽查结果：合格 → “公布”；不合格 → “重新创建”（可凭之后的推荐包重新导入）。"""
     with handled():
-        from ..city import normalise_uscc, record_result
+        from wufei_docs.city import normalise_uscc, record_result
 
         code = normalise_uscc(uscc)
         with _register(db, wait) as conn:
@@ -243,7 +243,7 @@ def status_cmd(
 ) -> None:
     """各县（市、区）各状态单位数、距 12 家目标的进度、申报截止剩余天数。"""
     with handled():
-        from ..city import status
+        from wufei_docs.city import status
 
         with _register(db, wait, write=False) as conn:
             result = status(conn, _day(when))
@@ -257,8 +257,8 @@ def _print_status(s: Status) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from ..city import STATUSES
-    from ..city.documents import progress_sentence
+    from wufei_docs.city import STATUSES
+    from wufei_docs.city.documents import progress_sentence
 
     console = Console(highlight=False, soft_wrap=True)
     table = Table(title=f"登记库状态（{s.date}）", show_footer=True)
@@ -292,7 +292,7 @@ def history_cmd(
 ) -> None:
     """变更记录（只增不删）：日期、经办人、原因、状态变化。"""
     with handled():
-        from ..city import history, normalise_uscc
+        from wufei_docs.city import history, normalise_uscc
 
         code = normalise_uscc(uscc) if uscc else None
         with _register(db, wait, write=False) as conn:

@@ -2,4 +2,4 @@
 
 from __future__ import annotations
 
-from . import city, county, documents, revisions, workbook  # noqa: F401
+from wufei_docs.cli import city, county, documents, revisions, workbook  # noqa: F401

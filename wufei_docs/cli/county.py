@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from .app import app, err, handled, out
+from wufei_docs.cli.app import app, err, handled, out
 
 
 @app.command("bundle")
@@ -22,7 +22,7 @@ def bundle_cmd(
 ) -> None:
     """生成县级推荐材料：推荐名单（xlsx/docx）、推荐函、各企业申报材料（附核定分）及 zip 压缩包。"""
     with handled():
-        from ..bundle import bundle, summary_lines
+        from wufei_docs.bundle.run import bundle, summary_lines
 
         with _progress() as notify:
             report = bundle(

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from .app import app, err, handled, out
+from wufei_docs.cli.app import app, err, handled, out
 
 templates_app = typer.Typer(
     help="模板：导出内置 Word 模板供修改版式，检查修改后的模板。", no_args_is_help=True, rich_markup_mode=None
@@ -28,7 +28,7 @@ def build_cmd(
 ) -> None:
     """生成申报书、附件1 评价指标自评表、附件2 评估申报表和 manifest.json。"""
     with handled():
-        from ..build import build
+        from wufei_docs.package.build import build
 
         report = build(file, output, pdf=pdf, templates=templates)
         if report.written and not report.unchanged:
@@ -46,7 +46,7 @@ def export_cmd(
 ) -> None:
     """把内置模板复制到文件夹中，供在 Word/WPS 中修改版式。"""
     with handled():
-        from ..templates_admin import export_templates
+        from wufei_docs.render.templates import export_templates
 
         for path in export_templates(folder, force=force):
             out(f"已导出 {path}")
@@ -57,7 +57,7 @@ def export_cmd(
 def check_cmd(folder: Annotated[Path, typer.Argument(help="模板文件夹。")]) -> None:
     """检查修改过的模板：语法错误、未知变量、被拆分的标签；有错误时退出码为 1。"""
     with handled():
-        from ..templates_admin import check_templates
+        from wufei_docs.render.templates import check_templates
 
         report = check_templates(folder)
         for finding in report.findings:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from .app import app, handled, out
+from wufei_docs.cli.app import app, handled, out
 
 
 @app.command("final")
@@ -17,7 +17,7 @@ def final_cmd(
 ) -> None:
     """定稿：记录当前版本已盖章报送，并在 历史版本/<n>-定稿/ 保存一份副本；以后重新生成不会改动它。"""
     with handled():
-        from ..package import mark_final
+        from wufei_docs.package.writer import mark_final
 
         report = mark_final(folder, by)
         for message in report.messages:

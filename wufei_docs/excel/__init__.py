@@ -1,0 +1,1 @@
+"""Excel: reading an enterprise workbook into plain data, writing the workbook to fill in, deterministic .xlsx."""
