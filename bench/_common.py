@@ -94,7 +94,7 @@ def bundle_jobs(folder: Path, evaluation: Path) -> list[tuple[Path, dict[str, An
     the bundle computes them (核定分 with 自评分 beside it for evaluated enterprises)."""
     from wufei_docs.bundle.run import discover
     from wufei_docs.errors import WufeiError
-    from wufei_docs.load.api import check, load_evaluation
+    from wufei_docs.load import check, load_evaluation
     from wufei_docs.render.templates import templates_for
     from wufei_docs.render.view import view_model
     from wufei_docs.scoring.score import score

@@ -15,9 +15,9 @@ import pytest
 from ruamel.yaml import YAML
 
 from tests.conftest import dump_yaml
+from wufei_docs import load as api
 from wufei_docs.bundle.run import bundle
 from wufei_docs.files.archive import zip_folder
-from wufei_docs.load import api
 from wufei_docs.samples import write_samples
 
 

@@ -67,7 +67,7 @@ def test_anchors_tags_and_errors_take_the_located_path(tmp_path, text) -> None:
 
 def test_line_numbers_still_found_for_fast_parsed_files(write) -> None:
     from wufei_docs.errors import InputError
-    from wufei_docs.load.api import check
+    from wufei_docs.load import check
 
     path = write(variant(**{"unit.staff": -1}))
     with pytest.raises(InputError) as error:
@@ -84,7 +84,7 @@ def test_every_template_renders_the_same_from_kept_sources_memory_and_scratch(tm
     if name in COUNTY_TEMPLATE_NAMES:
         context = sample_county_context()
     else:
-        from wufei_docs.load.api import check
+        from wufei_docs.load import check
         from wufei_docs.scoring.score import score
 
         checked = check(EXAMPLES / "赣州稀土新材料.yaml")

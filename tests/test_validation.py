@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import DELETE, dump_yaml, full_marks, variant
 from wufei_docs.errors import InputError
-from wufei_docs.load.api import check
+from wufei_docs.load import check
 
 
 def problems_of(write, data: Any) -> list[str]:

@@ -17,9 +17,9 @@ from typing import Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "load": "wufei_docs.load.api",
-    "check": "wufei_docs.load.api",
-    "load_evaluation": "wufei_docs.load.api",
+    "load": "wufei_docs.load",
+    "check": "wufei_docs.load",
+    "load_evaluation": "wufei_docs.load",
     "score": "wufei_docs.scoring.score",
     "ScoreResult": "wufei_docs.scoring.score",
     "ItemScore": "wufei_docs.scoring.score",

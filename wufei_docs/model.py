@@ -88,7 +88,7 @@ def _email(value: str) -> str:
 
 
 def _uscc(value: str) -> str:
-    from wufei_docs.load.uscc import UsccError, validate
+    from wufei_docs.uscc import UsccError, validate
 
     value = value.strip().upper()
     try:

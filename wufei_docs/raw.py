@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,3 +74,48 @@ def read_bytes(path: Path, *, limit: int) -> bytes:
         raise InputError(path, "没有读取权限") from None
     except OSError as e:  # a symlink loop, a name too long, a disk error…
         raise InputError(path, f"无法读取文件：{e.strerror or e}") from None
+
+
+def format_path(loc: Loc) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int) and out and not out.endswith("years"):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def safe_loader() -> Any:
+    """A safe YAML 1.2 loader for trusted files (the bundled rubrics): the C parser when available."""
+    from ruamel.yaml import YAML
+
+    return c_loader() or YAML(typ="safe")
+
+
+@functools.cache
+def c_loader() -> Any:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.resolver import VersionedResolver
+
+    class Yaml12Resolver(VersionedResolver):
+        """YAML 1.2 resolution, as for any document without a %YAML directive (those take the slow path),
+        without working the version out again for every scalar (a third of the loading time)."""
+
+        @property
+        def processing_version(self) -> Any:
+            return (1, 2)
+
+        @property
+        def versioned_resolver(self) -> Any:
+            cached: Any = self.__dict__.get("_yaml12")
+            if cached is None:
+                cached = self.__dict__["_yaml12"] = super().versioned_resolver
+            return cached
+
+    yaml = YAML(typ="safe", pure=False)
+    yaml.Resolver = Yaml12Resolver
+    if "CParser" not in yaml.Parser.__name__:  # ruamel.yaml.clib not installed
+        return None
+    yaml.allow_duplicate_keys = False
+    return yaml

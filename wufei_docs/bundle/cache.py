@@ -23,7 +23,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wufei_docs import __version__
+from wufei_docs._version import __version__
 from wufei_docs.files import sealed
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ def load_evaluation(path: Path, out: Path) -> tuple[Evaluation, Callable[[], Non
     again (~5 ms for 200 entries, a twentieth of a re-run): it is sealed, so only this user's runs wrote it."""
     import pickle
 
-    from wufei_docs.load.api import load_evaluation as load
+    from wufei_docs.load import load_evaluation as load
 
     cached = out / CACHE_DIR / EVALUATION
     try:

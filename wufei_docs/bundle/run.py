@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wufei_docs import __version__
+from wufei_docs._version import __version__
 from wufei_docs.bundle.pool import Progress, Workers, setup
 from wufei_docs.errors import InputError, OutputError, WufeiError
 from wufei_docs.load import XLSX_SUFFIXES, YAML_SUFFIXES
@@ -471,7 +471,7 @@ def _small_file_bytes(path: Path) -> bytes:
 
 
 def _assess_one(path: Path, evaluation: Evaluation) -> Assessed:
-    from wufei_docs.load.api import check
+    from wufei_docs.load import check
     from wufei_docs.scoring.score import score
 
     entry = Entry(source=path.name)

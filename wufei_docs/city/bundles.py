@@ -345,7 +345,7 @@ def _entry(c: _Checker, raw: Any, where: str) -> Entry | None:
 
 
 def _uscc(c: _Checker, value: Any, where: str) -> str | None:
-    from wufei_docs.load.uscc import UsccError, validate
+    from wufei_docs.uscc import UsccError, validate
 
     if not isinstance(value, str):
         c.add(where, "缺少统一社会信用代码")

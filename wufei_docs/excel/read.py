@@ -187,7 +187,7 @@ class _Builder:
         self.where.setdefault(tuple(str(p) for p in loc), ref)
 
     def _problem(self, loc: tuple[Any, ...], message: str, ref: str) -> None:
-        from wufei_docs.load.validation import format_path
+        from wufei_docs.raw import format_path
 
         self.problems.append(Problem(format_path(loc), message, ref))
 

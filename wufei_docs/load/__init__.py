@@ -1,11 +1,21 @@
-"""Loaders: turn a file (YAML or Excel) into a located RawDocument, then into validated models."""
+"""Loading: a file (YAML or Excel) → a located RawDocument → validated models, every problem at once.
+
+check(path) -> Checked            read + validate an enterprise file, raise InputError with every problem
+load(path) -> Enterprise          the same, the model only
+load_evaluation(path) -> Evaluation   a county's evaluation file (FORMAT.md §5)
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from wufei_docs.errors import InputError
 from wufei_docs.raw import RawDocument
+
+if TYPE_CHECKING:
+    from wufei_docs.load.validation import Checked
+    from wufei_docs.model import Enterprise, Evaluation
 
 YAML_SUFFIXES = (".yaml", ".yml")
 XLSX_SUFFIXES = (".xlsx",)
@@ -26,4 +36,23 @@ def read_raw(path: str | Path) -> RawDocument:
     raise InputError(path, f"不支持的文件类型 “{suffix or '(无扩展名)'}”，请使用 .yaml 或 .xlsx")
 
 
-__all__ = ["XLSX_SUFFIXES", "YAML_SUFFIXES", "RawDocument", "read_raw"]
+def check(path: str | Path) -> Checked:
+    """Read and validate an enterprise file (YAML or xlsx); raise InputError with every problem."""
+    from wufei_docs.load.validation import validate_enterprise
+
+    return validate_enterprise(read_raw(path))
+
+
+def load(path: str | Path) -> Enterprise:
+    """Read and validate an enterprise file and return the model."""
+    return check(path).enterprise
+
+
+def load_evaluation(path: str | Path) -> Evaluation:
+    """Read and validate a county evaluation file (FORMAT.md §5)."""
+    from wufei_docs.load.validation import validate_evaluation
+
+    return validate_evaluation(read_raw(path))
+
+
+__all__ = ["XLSX_SUFFIXES", "YAML_SUFFIXES", "RawDocument", "check", "load", "load_evaluation", "read_raw"]

@@ -20,7 +20,7 @@ from wufei_docs.model import Enterprise
 
 def convert(src: str | Path, dst: str | Path, *, force: bool = False) -> Checked:
     """Read and validate `src` (.yaml or .xlsx), write it to `dst` in the form its suffix names."""
-    from wufei_docs.load.api import check
+    from wufei_docs.load import check
 
     src, dst = Path(src), Path(dst)
     suffix = dst.suffix.lower()

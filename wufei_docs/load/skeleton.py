@@ -1,11 +1,17 @@
-"""`wufei init`: a YAML skeleton with a Chinese comment on every field, items listed from the rubric."""
+"""`wufei init`: a fresh file to fill in, never written over one by accident.
+
+The YAML skeleton has a Chinese comment on every field and lists the items from the rubric; `--xlsx`
+writes the Excel workbook instead (excel.workbook).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
+from wufei_docs.errors import OutputError
 from wufei_docs.model import ENTERPRISE_FORMAT
-from wufei_docs.scoring.rubric import Rubric
+from wufei_docs.scoring.rubric import Rubric, load_rubric
 
 _HEAD = """\
 # 赣州市“无废工厂”申报数据（wufei-docs）
@@ -116,3 +122,21 @@ def _item_line(rubric: Rubric, item: object) -> str:
         tags.append("附加分")
     extra = f"，{'，'.join(tags)}" if tags else ""
     return f"{head:<52}# {item.title}（满分 {item.max:g}{extra}）"
+
+
+def write_skeleton(path: Path, *, xlsx: bool = False, rubric_id: str = "ganzhou-2023", force: bool = False) -> Path:
+    rubric = load_rubric(rubric_id)
+    if xlsx and path.suffix.lower() != ".xlsx":
+        path = path.with_suffix(".xlsx")
+    if path.exists() and not force:
+        raise OutputError(f"{path} 已存在；如需覆盖请加 --force")
+    if path.suffix.lower() == ".xlsx":
+        from wufei_docs.excel.workbook import write_workbook
+
+        write_workbook(path, None, rubric)
+        return path
+    try:
+        path.write_text(skeleton_yaml(rubric, path.name), encoding="utf-8")
+    except OSError as e:  # no such folder, a file where a folder should be, a folder with that name…
+        raise OutputError(f"无法写入 {path}：{e.strerror or e}") from None
+    return path

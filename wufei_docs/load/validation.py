@@ -14,7 +14,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from wufei_docs.errors import InputError, Problem
 from wufei_docs.model import ENTERPRISE_FORMAT, Enterprise, Evaluation, Strict
-from wufei_docs.raw import Loc, RawDocument
+from wufei_docs.raw import Loc, RawDocument, format_path
 from wufei_docs.scoring.rubric import Rubric, load_rubric
 
 M = TypeVar("M", bound=BaseModel)
@@ -198,16 +198,6 @@ def _with_input(message: str, err: Any, kind: str) -> str:
     shown = str(value)
     shown = shown if len(shown) <= 40 else shown[:40] + "…"
     return f"“{shown}” {message}"
-
-
-def format_path(loc: Loc) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int) and out and not out.endswith("years"):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out
 
 
 def _at(raw: RawDocument, loc: Loc, message: str) -> Problem:

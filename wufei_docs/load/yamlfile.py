@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from wufei_docs.errors import InputError, Problem
-from wufei_docs.raw import Loc, RawDocument, read_text
+from wufei_docs.raw import Loc, RawDocument, c_loader, read_text
 
 MAX_DEPTH = 40
 MAX_FLOW_DEPTH = 200  # far above any real file; brackets in texts rarely stay open
@@ -43,48 +43,13 @@ def _fast_plain(text: str) -> Any:
     Both use the same YAML 1.2 resolver, so they return the same data (tests/test_loaders.py)."""
     if any(mark in text for mark in ("&", "*", "!", "<<", "%YAML")):
         return _SLOW
-    yaml = _c_loader()
+    yaml = c_loader()
     if yaml is None:
         return _SLOW
     try:
         return _plain(yaml.load(text), set(), 0)
     except Exception:  # any YAML error, duplicate key, depth: let the round-trip path explain it
         return _SLOW
-
-
-def safe_loader() -> Any:
-    """A safe YAML 1.2 loader for trusted files (the bundled rubrics): the C parser when available."""
-    from ruamel.yaml import YAML
-
-    return _c_loader() or YAML(typ="safe")
-
-
-@functools.cache
-def _c_loader() -> Any:
-    from ruamel.yaml import YAML
-    from ruamel.yaml.resolver import VersionedResolver
-
-    class Yaml12Resolver(VersionedResolver):
-        """YAML 1.2 resolution, as for any document without a %YAML directive (those take the slow path),
-        without working the version out again for every scalar (a third of the loading time)."""
-
-        @property
-        def processing_version(self) -> Any:
-            return (1, 2)
-
-        @property
-        def versioned_resolver(self) -> Any:
-            cached: Any = self.__dict__.get("_yaml12")
-            if cached is None:
-                cached = self.__dict__["_yaml12"] = super().versioned_resolver
-            return cached
-
-    yaml = YAML(typ="safe", pure=False)
-    yaml.Resolver = Yaml12Resolver
-    if "CParser" not in yaml.Parser.__name__:  # ruamel.yaml.clib not installed
-        return None
-    yaml.allow_duplicate_keys = False
-    return yaml
 
 
 def _lazy_lines(text: str, path: Path) -> Callable[[Loc], str]:

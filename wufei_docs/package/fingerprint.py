@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from wufei_docs import __version__
+from wufei_docs._version import __version__
 from wufei_docs.render.templates import TEMPLATE_NAMES, template_path
 
 
