@@ -81,7 +81,7 @@ def _without_versions(data: object) -> object:
 
 def zip_is_fresh(out: Path, work: Path) -> bool:
     """The re-bundle's zip (built from reused members) equals a zip of the same folder made from scratch."""
-    from wufei_docs.files.archive import zip_folder
+    from wufei_docs.files.zips import zip_folder
 
     copy = work / "zipcheck" / out.name
     shutil.copytree(out, copy)

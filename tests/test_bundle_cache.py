@@ -17,7 +17,7 @@ from ruamel.yaml import YAML
 from tests.conftest import dump_yaml
 from wufei_docs import load as api
 from wufei_docs.bundle.run import bundle
-from wufei_docs.files.archive import zip_folder
+from wufei_docs.files.zips import zip_folder
 from wufei_docs.samples import write_samples
 
 

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from tests.conftest import EXAMPLES, dump_yaml, variant
 from wufei_docs.bundle.run import bundle
-from wufei_docs.files import archive
+from wufei_docs.files import zips as archive
 from wufei_docs.load import yamlfile
 from wufei_docs.render.engine import clear_cache, render_docx, use_store
 from wufei_docs.render.templates import ALL_TEMPLATE_NAMES, builtin_dir

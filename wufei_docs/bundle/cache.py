@@ -25,12 +25,12 @@ from typing import TYPE_CHECKING, Any
 
 from wufei_docs._version import __version__
 from wufei_docs.files import sealed
+from wufei_docs.files.names import CACHE_DIR, JOURNAL, MANIFEST
 
 if TYPE_CHECKING:
-    from wufei_docs.bundle.run import Entry
+    from wufei_docs.bundle.types import Entry
     from wufei_docs.model import Evaluation
 
-CACHE_DIR = ".wufei"
 ASSESS = "assess.data"
 EVALUATION = "evaluation.pickle"
 COUNTY = "county.data"
@@ -43,12 +43,6 @@ ASSESSED_FIELDS = (
 
 def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def canonical(value: Any) -> bytes:
-    if hasattr(value, "model_dump"):
-        value = value.model_dump(mode="json")
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str).encode("utf-8")
 
 
 def evaluation_digest(evaluation: Evaluation, uscc: str | None) -> str | None:
@@ -178,11 +172,11 @@ class AssessCache:
             return None
         target = os.path.join(root, folder)
         files = package.get("files")
-        if stat_key(os.path.join(target, "manifest.json")) != package.get("manifest") or not isinstance(files, dict):
+        if stat_key(os.path.join(target, MANIFEST)) != package.get("manifest") or not isinstance(files, dict):
             return None
         if package.get("dir") is not None and package.get("dir") == stat_key(target):
             return files  # no file added, removed or renamed in the folder since (~4 ms for 200 packages)
-        if os.path.exists(os.path.join(target, ".wufei-journal.json")):
+        if os.path.exists(os.path.join(target, JOURNAL)):
             return None
         if not all(os.path.isfile(os.path.join(target, n)) for n in files):
             return None
@@ -228,7 +222,7 @@ def package_record(root: Path, folder: str, files: dict[str, str]) -> dict[str, 
     folder_stat = stat_key(target)
     if folder_stat is not None and _recent(folder_stat[2]):
         folder_stat = None  # changed just now: checked file by file next time
-    manifest = stat_key(os.path.join(target, "manifest.json"))
+    manifest = stat_key(os.path.join(target, MANIFEST))
     return {"folder": folder, "manifest": manifest, "dir": folder_stat, "files": files}
 
 

@@ -6,14 +6,14 @@ recomputed here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from wufei_docs.bundle.pool import Task
 from wufei_docs.model import Evaluation
 
 if TYPE_CHECKING:
-    from wufei_docs.bundle.run import BundleReport, Entry
+    from wufei_docs.bundle.types import BundleReport, Entry
 
 LIST_HEADERS = ("序号", "单位名称", "统一社会信用代码", "所在县区", "自评分", "核定分", "结论", "验收日期", "意见")
 OTHERS_HEADERS = (*LIST_HEADERS, "未推荐原因")
@@ -74,7 +74,7 @@ def issuer_name(evaluation: Evaluation) -> str:
 
 def county_view(report: BundleReport, evaluation: Evaluation) -> dict[str, Any]:
     """The view model of 推荐名单.docx and 推荐函.docx: every sentence and number decided here."""
-    from wufei_docs.bundle.run import bundle_date
+    from wufei_docs.bundle.rules import bundle_date
     from wufei_docs.render.numfmt import cn_date
 
     recommended = [_entry_view(i, e) for i, e in enumerate(report.recommended, 1)]
@@ -129,19 +129,16 @@ def _fmt(value: float | None) -> str:
     return "—" if value is None else f"{value:g}"
 
 
-Task = tuple[Callable[..., None], tuple[Any, ...]]
-
-
 def county_tasks(report: BundleReport, context: dict[str, Any], *, templates: Path | None = None) -> dict[str, Task]:
-    """推荐名单.xlsx/.docx and 推荐函.docx as (function, arguments) by file name, each writing its file
+    """推荐名单.xlsx/.docx and 推荐函.docx as tasks by file name, each writing its file
     atomically; `context` is county_view(report, evaluation). The .docx tasks carry plain data, so a bundle
     helper process can run them too."""
     from wufei_docs.render.templates import COUNTY_LETTER, COUNTY_LIST, template_path
 
     return {
-        LIST_XLSX: (write_list_xlsx, (report, report.out / LIST_XLSX)),
-        LIST_DOCX: (write_docx, (template_path(COUNTY_LIST, templates), context, report.out / LIST_DOCX)),
-        LETTER_DOCX: (write_docx, (template_path(COUNTY_LETTER, templates), context, report.out / LETTER_DOCX)),
+        LIST_XLSX: Task(write_list_xlsx, (report, report.out / LIST_XLSX)),
+        LIST_DOCX: Task(write_docx, (template_path(COUNTY_LIST, templates), context, report.out / LIST_DOCX)),
+        LETTER_DOCX: Task(write_docx, (template_path(COUNTY_LETTER, templates), context, report.out / LETTER_DOCX)),
     }
 
 
@@ -156,7 +153,7 @@ def sample_county_context() -> dict[str, Any]:
     """A small county context (one recommended, one not) for `wufei templates check`."""
     from pathlib import Path
 
-    from wufei_docs.bundle.run import BundleReport, Entry
+    from wufei_docs.bundle.types import BundleReport, Entry
 
     entries = [
         Entry("a.yaml", "91360702MA35L0AB16", "赣州示例材料有限公司", "章贡区", 100, "达标", 98, "达标", True, None,

@@ -2,8 +2,11 @@
 early for a re-run with a correction or two (where a pool's start and hand-off would cost more than the
 work).
 
-`setup()` is what every task needs (evaluation, templates, pdf, out), given to each worker once by the
-pool's initializer; in this process it is set for the duration of the bundle (serial stages use it too).
+A worker process needs the run's settings (evaluation, templates, pdf, out) for every task, and a pool
+forked from this process can see the run's list of packages to render without it being pickled. Both are
+a process's `_Inherited` state — the one piece of module state of a bundle, set only by `Workers` (in this
+process for the length of a run, in a worker by the pool's initializer) and read by `settings()` and
+`inherited()`.
 """
 
 from __future__ import annotations
@@ -11,35 +14,49 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from wufei_docs.errors import WufeiError
+from wufei_docs.files.names import CACHE_DIR, TEMPLATE_STORE
 
-Progress = Callable[[str, int, int], None]  # (stage label, done, total)
+if TYPE_CHECKING:
+    from wufei_docs.bundle.types import Progress, RunSettings
 
-_SETUP: tuple[Any, ...] | None = None  # (evaluation, templates, pdf, out) of the running bundle
+
+@dataclass
+class _Inherited:
+    settings: RunSettings | None = None
+    items: Sequence[Any] = field(default_factory=tuple)  # what forked workers find by index (`inherited`)
 
 
-def init(values: tuple[Any, ...] | None, worker: bool = False) -> None:
+_STATE = _Inherited()
+
+
+def init(values: RunSettings | None, worker: bool = False) -> None:
     """Pool initializer: what every task needs, sent once per worker instead of once per task; the
     templates' pre-processed sources are kept in OUT/.wufei/templates for the next run."""
     from wufei_docs.render.engine import use_store
 
-    global _SETUP
-    _SETUP = values
-    use_store(Path(values[3]) / ".wufei" / "templates" if values is not None else None)
+    _STATE.settings = values  # (a forked worker keeps the `items` it inherited)
+    use_store(values.out / CACHE_DIR / TEMPLATE_STORE if values is not None else None)
     if worker:
         import gc
 
         gc.freeze()  # what the worker inherited is long-lived: the collector need not scan it again and again
 
 
-def setup() -> tuple[Any, ...]:
-    assert _SETUP is not None
-    return _SETUP
+def settings() -> RunSettings:
+    """The running bundle's settings, in this process or a worker."""
+    assert _STATE.settings is not None
+    return _STATE.settings
+
+
+def inherited(index: int) -> Any:
+    """Item `index` of what `Workers.share` left for workers forked after it."""
+    return _STATE.items[index]
 
 
 def jobs_for(jobs: int | None, n: int) -> int:
@@ -53,7 +70,7 @@ class Workers:
     stages. A re-run in a new process that finds a file or two changed uses one `Helper` forked early
     instead (`prestart`), which gets the renderer ready while this process assesses the changes."""
 
-    def __init__(self, jobs: int | None, setup: tuple[Any, ...]) -> None:
+    def __init__(self, jobs: int | None, setup: RunSettings) -> None:
         self.jobs, self.setup = jobs, setup
         self.pool: ProcessPoolExecutor | None = None
         self.helper: Helper | None = None
@@ -92,6 +109,17 @@ class Workers:
             self.ending.append(self.helper)
             self.helper = None
         self.restart()
+
+    @contextlib.contextmanager
+    def share(self, items: Sequence[Any]) -> Any:
+        """Let workers forked from now on find `items` by index (`inherited(i)`) instead of being sent
+        pickles of them; the pool is started afresh so that its workers see them."""
+        self.restart()
+        _STATE.items = items
+        try:
+            yield
+        finally:
+            _STATE.items = ()
 
     def forks(self) -> bool:
         """Whether workers would be forked from this process (and so share its memory as it is then)."""
@@ -140,7 +168,7 @@ class Workers:
             results: Iterable[Any] = (fn(*a) for a in args)
         else:
             chunk = max(1, min(4, len(args) // (8 * workers)))  # small chunks: no worker left alone at the end
-            results = self.pool.map(call_task, [(fn, a) for a in args], chunksize=chunk)
+            results = self.pool.map(run_task, [Task(fn, a) for a in args], chunksize=chunk)
             for task in (meanwhile, warm_up):
                 if task is not None:
                     task()
@@ -153,9 +181,19 @@ class Workers:
         return out
 
 
-def call_task(args: tuple[Callable[..., Any], tuple[Any, ...]]) -> Any:
-    fn, fn_args = args
-    return fn(*fn_args)
+@dataclass(frozen=True)
+class Task:
+    """One call for a worker: a module-level function and its arguments (both picklable)."""
+
+    fn: Callable[..., Any]
+    args: tuple[Any, ...] = ()
+
+    def __call__(self) -> Any:
+        return self.fn(*self.args)
+
+
+def run_task(task: Task) -> Any:
+    return task()
 
 
 class Helper:
@@ -163,7 +201,7 @@ class Helper:
     file or two changed, where a process pool's start and hand-off (~20 ms measured here) would cost
     as much as the rendering itself. Exceptions come back and are raised here."""
 
-    def __init__(self, setup: tuple[Any, ...], warm_up: Callable[[], None]) -> None:
+    def __init__(self, setup: RunSettings, warm_up: Callable[[], None]) -> None:
         tasks_r, tasks_w = os.pipe()
         results_r, results_w = os.pipe()
         pid = os.fork()
@@ -198,7 +236,7 @@ class Helper:
         import threading
 
         self.used = self.used or bool(args)
-        tasks = [pickle.dumps((fn, a), pickle.HIGHEST_PROTOCOL) for a in args]  # errors here, not in the thread
+        tasks = [pickle.dumps(Task(fn, a), pickle.HIGHEST_PROTOCOL) for a in args]  # errors here, not in the thread
         sender = threading.Thread(target=self._send, args=(tasks,), name="wufei-helper-tasks")
         sender.start()
         out = []
@@ -248,11 +286,11 @@ def _serve(tasks_fd: int, results_fd: int) -> None:  # pragma: no cover - runs i
     with os.fdopen(tasks_fd, "rb") as tasks, os.fdopen(results_fd, "wb") as results:
         while True:
             try:
-                fn, args = pickle.load(tasks)
+                task = pickle.load(tasks)
             except EOFError:
                 return
             try:
-                reply: tuple[bool, Any] = (True, fn(*args))
+                reply: tuple[bool, Any] = (True, task())
             except Exception as e:
                 reply = (False, e)
             try:

@@ -11,11 +11,12 @@ Library surface (the CLI `wufei city …` is a thin layer over these):
 
 from __future__ import annotations
 
-from wufei_docs.city.db import DEFAULT_DB, SCHEMA_VERSION, open_register, transaction
+from wufei_docs.city.db import SCHEMA_VERSION, open_register, transaction
 from wufei_docs.city.importer import ImportReport, import_bundles, read_bundles
 from wufei_docs.city.publishing import PublishReport, SpotcheckReport, publish, spotcheck
 from wufei_docs.city.register import STATUSES, Change, delist, history, normalise_uscc, record_result, verify
 from wufei_docs.city.status import Status, status
+from wufei_docs.files.names import DEFAULT_DB
 
 __all__ = [
     "DEFAULT_DB",

@@ -14,7 +14,6 @@ from pathlib import Path
 
 from wufei_docs.errors import OutputError
 
-DEFAULT_DB = "wufei-register.db"
 DEFAULT_WAIT = 30.0  # seconds a command waits for another one to release the register
 
 

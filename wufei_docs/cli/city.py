@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from wufei_docs.cli.app import app, err, handled, out
+from wufei_docs.files.names import DEFAULT_DB as REGISTER_DB
 
 if TYPE_CHECKING:
     from wufei_docs.city.importer import ImportReport
@@ -48,7 +49,7 @@ When = Annotated[
 ]
 Wait = Annotated[float, typer.Option("--wait", help="登记库被其他命令占用时最多等待的秒数。", min=0)]
 Reason = Annotated[str | None, typer.Option("--reason", metavar="TEXT", help="原因（记入变更记录）。")]
-DEFAULT_DB = Path("wufei-register.db")
+DEFAULT_DB = Path(REGISTER_DB)
 
 
 def _day(when: object) -> dt.date:

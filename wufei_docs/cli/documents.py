@@ -57,7 +57,7 @@ def export_cmd(
 def check_cmd(folder: Annotated[Path, typer.Argument(help="模板文件夹。")]) -> None:
     """检查修改过的模板：语法错误、未知变量、被拆分的标签；有错误时退出码为 1。"""
     with handled():
-        from wufei_docs.render.templates import check_templates
+        from wufei_docs.render.check import check_templates
 
         report = check_templates(folder)
         for finding in report.findings:

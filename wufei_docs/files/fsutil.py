@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from wufei_docs.errors import OutputError
+from wufei_docs.files.names import JOURNAL
 from wufei_docs.files.safety import ensure_inside
 
 
@@ -125,7 +126,7 @@ class Journal:
     moves: list[tuple[str, str]]  # (src, dst), relative to folder, in the order they are done
     cleanup: list[str] = field(default_factory=list)  # folders to delete once committed or rolled back
     created: list[str] = field(default_factory=list)  # folders created for the moves (removed on rollback)
-    name: str = ".wufei-journal.json"
+    name: str = JOURNAL
 
     @property
     def path(self) -> Path:

@@ -7,11 +7,11 @@ import the package writer (build, package, revisions: ~9 ms).
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
 from wufei_docs._version import __version__
+from wufei_docs.files.jsonfmt import canonical
 from wufei_docs.render.templates import TEMPLATE_NAMES, template_path
 
 
@@ -35,20 +35,12 @@ def fingerprint(
     add("version", __version__.encode())
     add("rubric", rubric_id.encode())
     add("input", source_bytes)
-    add("evaluation", _canonical(evaluation))
+    add("evaluation", canonical(evaluation))
     for name in TEMPLATE_NAMES:
         add(f"template:{name}", template_path(name, templates).read_bytes())
-    add("options", _canonical(options(pdf=pdf, templates=templates, evaluated=evaluated)))
+    add("options", canonical(options(pdf=pdf, templates=templates, evaluated=evaluated)))
     return h.hexdigest()
 
 
 def options(*, pdf: bool, templates: Path | None, evaluated: bool) -> dict[str, Any]:
     return {"pdf": pdf, "templates": "custom" if templates is not None else "builtin", "evaluated": evaluated}
-
-
-def _canonical(value: Any) -> bytes:
-    if value is None:
-        return b"null"
-    if hasattr(value, "model_dump"):
-        value = value.model_dump(mode="json")
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str).encode("utf-8")

@@ -24,12 +24,12 @@ from typing import Any
 
 from wufei_docs.errors import OutputError
 from wufei_docs.files.fsutil import Journal, atomic_write_bytes, prune_empty_dirs, remove_tree
+from wufei_docs.files.jsonfmt import readable_json
 from wufei_docs.files.locking import folder_lock
+from wufei_docs.files.names import HISTORY, MANIFEST
 from wufei_docs.files.safety import ensure_inside, safe_name
 from wufei_docs.package.revisions import NOTE_DOCX, NOTE_TXT, Changes, Revision, compare, note_docx, note_text
 
-MANIFEST = "manifest.json"
-HISTORY = "历史版本"
 FINAL_SUFFIX = "-定稿"
 FINAL_RECORD = "定稿.json"
 RESERVED = (MANIFEST, NOTE_DOCX, NOTE_TXT)
@@ -96,23 +96,6 @@ def manifest_bytes(pkg: Package, files: dict[str, bytes] | None = None, **more: 
 
 def _json(data: Any) -> bytes:
     return (readable_json(data) + "\n").encode("utf-8")
-
-
-def readable_json(data: Any, levels: int = 2, indent: str = "") -> str:
-    """JSON indented for the first `levels` levels, each deeper value on one line: as easy to read as
-    `indent=2` for manifests and bundle.json (one line per file, item or enterprise), but encoded by the
-    C encoder, which `indent` would switch off (several times slower on the large data snapshot)."""
-    if levels <= 0 or not isinstance(data, dict | list) or not data:
-        return json.dumps(data, ensure_ascii=False)
-    inner = indent + "  "
-    if isinstance(data, dict):
-        body = ",\n".join(
-            f"{inner}{json.dumps(str(k), ensure_ascii=False)}: {readable_json(v, levels - 1, inner)}"
-            for k, v in data.items()
-        )
-        return "{\n" + body + "\n" + indent + "}"
-    body = ",\n".join(f"{inner}{readable_json(v, levels - 1, inner)}" for v in data)
-    return "[\n" + body + "\n" + indent + "]"
 
 
 # --- reading a folder ----------------------------------------------------------------------------

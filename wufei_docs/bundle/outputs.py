@@ -1,0 +1,215 @@
+"""What a bundle writes besides the packages: bundle.json, 汇总.txt, the county documents' tasks, the
+checks on OUT before anything is written, and what goes into the zip."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from wufei_docs._version import __version__
+from wufei_docs.bundle.pool import Task
+from wufei_docs.bundle.rules import bundle_date
+from wufei_docs.bundle.types import ENTERPRISE_FOLDER, Assessed, BundleReport
+from wufei_docs.errors import OutputError
+from wufei_docs.files.names import HISTORY
+from wufei_docs.model import Evaluation
+
+BUNDLE_FORMAT = "wufei/bundle-1"
+
+
+def check_output(folder: Path, out: Path) -> None:
+    """Refuse an output location that cannot work before spending time on rendering."""
+    try:
+        is_file = out.exists() and not out.is_dir()
+        same = out.resolve() == folder.resolve()
+    except (OSError, RuntimeError) as e:  # a name too long, a symlink loop
+        raise OutputError(f"无法使用输出文件夹 {out}：{getattr(e, 'strerror', None) or e}") from None
+    if is_file:
+        raise OutputError(f"{out} 已存在且不是文件夹，请另选输出文件夹")
+    if same:
+        raise OutputError(
+            f"输出文件夹 {out} 与企业申报文件所在的文件夹相同；生成的推荐名单.xlsx 会在下次运行时被当作企业文件读取，"
+            "请另选输出文件夹"
+        )
+
+
+def check_package_folders(out: Path, assessed: list[Assessed]) -> None:
+    """The folders about to be written, all checked before the first write: a symlinked 企业/ (or unit
+    folder) must not take any package outside OUT."""
+    from wufei_docs.files.safety import inside
+
+    for a in assessed:
+        if a.entry.error is None and a.entry.folder is not None:
+            inside(out, a.entry.folder)
+
+
+def orphan_folders(out: Path, assessed: list[Assessed]) -> list[str]:
+    """Package folders in OUT/企业 that no valid enterprise file of this run owns (its file was taken out
+    of the folder, renamed or is now invalid): left on disk as they are, but not sent in the zip."""
+    current = {a.entry.folder for a in assessed if a.entry.error is None and a.entry.folder}
+    try:
+        found = sorted(d.name for d in os.scandir(out / ENTERPRISE_FOLDER) if d.is_dir(follow_symlinks=False))
+    except OSError:
+        return []
+    return [name for name in found if not name.startswith(".") and f"{ENTERPRISE_FOLDER}/{name}" not in current]
+
+
+def zip_skip(orphans: frozenset[str]) -> Callable[[tuple[str, ...]], bool]:
+    """What stays out of the zip: earlier versions, and the package folders of no current enterprise."""
+
+    def skip(parts: tuple[str, ...]) -> bool:
+        return _package_history(parts) or (len(parts) == 2 and parts[0] == ENTERPRISE_FOLDER and parts[1] in orphans)
+
+    return skip
+
+
+def _package_history(parts: tuple[str, ...]) -> bool:
+    """企业/<name>/历史版本/…: earlier versions stay out of the zip (a unit may be *named* 历史版本)."""
+    return len(parts) > 2 and parts[0] == ENTERPRISE_FOLDER and parts[2] == HISTORY
+
+
+def package_files(target: Path, fingerprint: str) -> dict[str, str] | None:
+    """The file hashes of the package in `target` if it is complete and built from `fingerprint`
+    (same test as package.package_is_current, reading the manifest once)."""
+    from wufei_docs.files.fsutil import Journal
+    from wufei_docs.package.writer import MANIFEST
+
+    try:
+        manifest = json.loads((target / MANIFEST).read_bytes())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(manifest, dict) or manifest.get("fingerprint") != fingerprint:
+        return None
+    files = manifest.get("files")
+    if not isinstance(files, dict) or (target / Journal.name).exists():
+        return None
+    if not all((target / name).is_file() for name in files):
+        return None
+    return {str(k): str(v) for k, v in files.items()}
+
+
+def write_package_at(package: Any, out: Path, folder: str | None) -> tuple[dict[str, str], dict[str, Any]]:
+    from wufei_docs.bundle.cache import package_record
+    from wufei_docs.package.writer import write_package
+
+    assert folder is not None
+    write_package(package, out / folder)
+    files = package_files(out / folder, package.fingerprint) or {}
+    return files, package_record(out, folder, files)
+
+
+def records(assessed: list[Assessed], out: Path) -> dict[str, dict[str, Any]]:
+    """The cache records of this run: what was assessed, and where each current package is."""
+    from wufei_docs.bundle.cache import package_record
+
+    records = {}
+    for a in assessed:
+        if not a.record.get("sha"):
+            continue  # unreadable file: nothing to key it by
+        rec = {k: v for k, v in a.record.items() if k != "package"}
+        if a.entry.error is None and a.entry.folder is not None and a.entry.files:
+            rec["package"] = a.package or package_record(out, a.entry.folder, a.entry.files)
+        records[a.entry.source] = rec
+    return records
+
+
+@dataclass
+class CountyWork:
+    """The county documents to write in this run (file name → task), and the cache's note of them."""
+
+    out: Path
+    key: str
+    tasks: dict[str, Task]
+
+    def begin(self) -> None:
+        from wufei_docs.bundle.cache import COUNTY, forget
+
+        forget(self.out, COUNTY)  # until all are written, the next run must not skip them
+
+    def end(self) -> None:
+        from wufei_docs.bundle.cache import remember_county
+
+        remember_county(self.out, self.key, tuple(self.tasks))
+
+
+def county_documents(
+    report: BundleReport, evaluation: Evaluation, templates: Path | None, key: str
+) -> CountyWork | None:
+    """What writes 推荐名单 and 推荐函, or None when the last run wrote them from the same data and they
+    are untouched."""
+    from wufei_docs.bundle.cache import county_unchanged, digest
+    from wufei_docs.bundle.documents import LETTER_DOCX, LIST_DOCX, LIST_XLSX, county_tasks, county_view, list_rows
+    from wufei_docs.files.jsonfmt import canonical
+
+    names = (LIST_XLSX, LIST_DOCX, LETTER_DOCX)
+    view = county_view(report, evaluation)
+    shown = {
+        "view": view,
+        "rows": [list_rows(report.recommended), list_rows(report.not_recommended, with_reason=True)],
+        "county": report.county,
+    }
+    data_key = digest(key.encode() + canonical(shown))
+    if county_unchanged(report.out, data_key, names):
+        return None
+    return CountyWork(report.out, data_key, county_tasks(report, view, templates=templates))
+
+
+def write_bundle_json(report: BundleReport, evaluation: Evaluation) -> None:
+    date = bundle_date(evaluation)
+    payload = {
+        "format": BUNDLE_FORMAT,
+        "tool_version": __version__,
+        "rubric": report.rubric,
+        "county": evaluation.county,
+        "evaluators": list(evaluation.evaluators),
+        "date": date.isoformat() if date else None,
+        "enterprises": [e.to_json() for e in report.entries if e.error is None],
+        "failed": [{"source": e.source, "reason": e.error} for e in report.entries if e.error],
+        "warnings": report.warnings,
+    }
+    from wufei_docs.files.jsonfmt import readable_json
+
+    _write_if_changed(report.out / "bundle.json", readable_json(payload) + "\n")
+
+
+def summary_lines(report: BundleReport) -> list[str]:
+    total = len(report.entries)
+    lines = [
+        f"{report.county} “无废工厂” 验收评估汇总",
+        f"企业文件 {total} 个：推荐 {len(report.recommended)} 家，未推荐 {len(report.not_recommended)} 家"
+        f"（其中文件无效 {len(report.failed)} 个）。",
+    ]
+    if report.recommended:
+        lines.append("推荐名单：")
+        lines += [
+            f"  {i}. {e.name}（{e.uscc}）核定分 {e.evaluated_total:g}" for i, e in enumerate(report.recommended, 1)
+        ]
+    others = report.not_recommended
+    if others:
+        lines.append("未推荐：")
+        lines += [f"  · {e.name or e.source}：{e.reason}" for e in others]
+    if report.warnings:
+        lines.append(f"提示（{len(report.warnings)} 条）：")
+        lines += [f"  · {w}" for w in report.warnings]
+    return lines
+
+
+def write_summary(report: BundleReport) -> None:
+    _write_if_changed(report.out / "汇总.txt", "\n".join(summary_lines(report)) + "\n")
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    """Leave a file with the same content alone (a re-run then touches only what changed)."""
+    from wufei_docs.files.fsutil import atomic_write_bytes
+
+    data = text.encode("utf-8")
+    try:
+        if path.read_bytes() == data:
+            return
+    except OSError:
+        pass
+    atomic_write_bytes(path, data)
