@@ -92,9 +92,9 @@ def naive_env() -> Any:
 def bundle_jobs(folder: Path, evaluation: Path) -> list[tuple[Path, dict[str, Any], str]]:
     """(template, view-model context, output name) for every document the bundle makes, computed the way
     the bundle computes them (核定分 with 自评分 beside it for evaluated enterprises)."""
-    from wufei_docs.bundle.run import discover
+    from wufei_docs.county.run import discover
     from wufei_docs.errors import WufeiError
-    from wufei_docs.load import check, load_evaluation
+    from wufei_docs.loading import check, load_evaluation
     from wufei_docs.render.templates import templates_for
     from wufei_docs.render.view import view_model
     from wufei_docs.scoring.score import score
@@ -134,7 +134,7 @@ def naive_render(jobs: list[tuple[Path, dict[str, Any], str]], out: Path) -> flo
 _CHILD = r"""
 import json, resource, sys, time
 from pathlib import Path
-from wufei_docs.bundle.run import bundle
+from wufei_docs.county.run import bundle
 args = json.loads(sys.argv[1])
 
 def hwm():  # this process's peak RSS (VmHWM; getrusage's also counts the bench process that forked it)
@@ -158,7 +158,7 @@ print(json.dumps({"seconds": seconds, "rebuilt": len(report.rebuilt), "entries":
 def run_bundle(
     folder: Path, evaluation: Path, out: Path, *, jobs: int | None = None, pdf: bool = False
 ) -> dict[str, Any]:
-    """`wufei_docs.bundle.run.bundle(...)` in a new Python process (cold caches, as a county's `wufei bundle`):
+    """`wufei_docs.county.run.bundle(...)` in a new Python process (cold caches, as a county's `wufei bundle`):
     seconds inside the call, the process's wall time, and peak memory (sampled sum over the process tree,
     plus getrusage's peaks of the parent and of the largest worker)."""
     args = json.dumps({"folder": str(folder), "evaluation": str(evaluation), "out": str(out), "jobs": jobs, "pdf": pdf})
@@ -212,7 +212,7 @@ def _tree_rss_kb(pid: int) -> int:
 _SESSION = r"""
 import json, sys, time
 from pathlib import Path
-from wufei_docs.bundle.run import bundle
+from wufei_docs.county.run import bundle
 args = json.loads(sys.argv[1])
 folder, evaluation, out, target = (Path(args[k]) for k in ("folder", "evaluation", "out", "target"))
 original = target.read_text("utf-8")

@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 def main(n: int = 30) -> None:
     from docxtpl import DocxTemplate
 
-    from wufei_docs.load import check
+    from wufei_docs.loading import check
     from wufei_docs.render.engine import clear_cache, render_docx
     from wufei_docs.render.templates import templates_for
     from wufei_docs.render.view import view_model

@@ -2,7 +2,7 @@
 
 Naive: for every document, `DocxTemplate(template).render(context, env); save(file)` in a plain loop; the
 contexts (validated, scored, view model) are computed beforehand and not timed, and docxtpl is imported.
-wufei: `wufei_docs.bundle.run.bundle(...)` end to end into an empty folder, in a fresh process as a county
+wufei: `wufei_docs.county.run.bundle(...)` end to end into an empty folder, in a fresh process as a county
 runs it: read + validate + score every file, render and write every package (manifest, versions), 推荐名单
 (xlsx + docx), 推荐函, bundle.json, summary and the zip. Also prints the bundle's peak memory.
 

@@ -8,7 +8,7 @@ After each re-run the bench checks that the outputs equal those of a full bundle
 
 Three ways of timing, each full bundle and re-bundle alike:
   new process   each run in a fresh Python process (cold: nothing imported, compiled or cached in memory);
-                the time of the bundle() call, imports of wufei_docs.bundle.run excluded
+                the time of the bundle() call, imports of wufei_docs.county.run excluded
   one process   a full bundle, then the re-bundles, in one process (a script or tool using the library)
   command       the whole `python -m wufei_docs bundle …` command from process start to exit: the above plus
                 ~0.13 s of interpreter start and imports (pydantic models, CLI) that every run pays

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tests.conftest import full_marks, variant
 from tests.docx_helpers import grid, open_docx, patch_docx
-from wufei_docs.load import check
+from wufei_docs.loading import check
 from wufei_docs.model import EnterpriseEvaluation
 from wufei_docs.package.build import build_package, fingerprint
 from wufei_docs.render.templates import ALL_TEMPLATE_NAMES

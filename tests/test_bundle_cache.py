@@ -15,8 +15,8 @@ import pytest
 from ruamel.yaml import YAML
 
 from tests.conftest import dump_yaml
-from wufei_docs import load as api
-from wufei_docs.bundle.run import bundle
+from wufei_docs import loading as api
+from wufei_docs.county.run import bundle
 from wufei_docs.files.zips import zip_folder
 from wufei_docs.samples import write_samples
 
@@ -269,7 +269,7 @@ def test_without_a_key_nothing_is_cached(county, tmp_path, checks, monkeypatch) 
 
 
 def test_evaluation_read_from_the_cache_equals_the_file(county, tmp_path, monkeypatch) -> None:
-    from wufei_docs.bundle import cache as bundle_cache
+    from wufei_docs.county import cache as bundle_cache
 
     _, ev = county
     data = load(ev)
@@ -287,7 +287,7 @@ def test_evaluation_read_from_the_cache_equals_the_file(county, tmp_path, monkey
 
 
 def test_new_tool_version_starts_afresh(county, tmp_path, checks, monkeypatch) -> None:
-    from wufei_docs.bundle import cache as bundle_cache
+    from wufei_docs.county import cache as bundle_cache
 
     src, ev = county
     out = tmp_path / "out"
@@ -320,8 +320,8 @@ def test_symlinked_cache_folder_is_refused(county, tmp_path) -> None:
 def new_process(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """Make this (test) process look like a fresh `wufei bundle`: nothing compiled yet, so a re-run with
     a correction or two forks the helper; records each `prestart` outcome."""
-    from wufei_docs.bundle import run as bundle_module
-    from wufei_docs.bundle.pool import Workers
+    from wufei_docs.county import run as bundle_module
+    from wufei_docs.county.pool import Workers
 
     started: list[bool] = []
     prestart = Workers.prestart
@@ -360,7 +360,7 @@ def test_rerun_with_a_helper_equals_a_first_run(county, tmp_path, new_process) -
 @pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="the helper is forked (POSIX only)")
 def test_error_in_the_helper_is_raised_here_and_leaves_the_package(county, tmp_path, new_process, monkeypatch) -> None:
     from tests.packages import tree
-    from wufei_docs.bundle import run as bundle_module
+    from wufei_docs.county import run as bundle_module
     from wufei_docs.errors import TemplateError, WufeiError
 
     src, ev = county
@@ -473,7 +473,7 @@ def test_helper_started_for_a_rerun_that_changes_nothing_is_dropped(county, tmp_
 
 def test_unchanged_files_known_by_their_stat_and_changed_ones_still_seen(county, tmp_path, checks, monkeypatch) -> None:
     """Files recorded with a settled stat are not even read on a re-run; any write changes the stat."""
-    from wufei_docs.bundle import cache as bundle_cache
+    from wufei_docs.county import cache as bundle_cache
 
     monkeypatch.setattr(bundle_cache, "RACY_NS", -(10**12))  # everything counts as settled (no waiting)
     src, ev = county

@@ -14,8 +14,8 @@ from typing import Any
 from stdnum.cn import uscc as uscc_mod
 
 from tests.conftest import EXAMPLES, dump_yaml, variant
-from wufei_docs.bundle.run import bundle
 from wufei_docs.city.bundles import read_bundle
+from wufei_docs.county.run import bundle
 
 
 def make_uscc(n: int, region: str = "360702") -> str:

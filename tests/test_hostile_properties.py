@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from tests.conftest import full_marks
 from tests.hostile_kit import HOSTILE_LINE, TEMPLATE_CODE, UNICODE, XML_BREAKERS, docx_opens, dump
 from wufei_docs.errors import InputError
-from wufei_docs.load import check
+from wufei_docs.loading import check
 from wufei_docs.package.build import build_package
 from wufei_docs.scoring.score import score
 

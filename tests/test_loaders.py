@@ -7,7 +7,7 @@ import pytest
 from tests.conftest import dump_yaml, full_marks
 from wufei_docs import raw as base
 from wufei_docs.errors import InputError
-from wufei_docs.load import check
+from wufei_docs.loading import check
 
 
 def message(path) -> str:

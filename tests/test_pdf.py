@@ -89,7 +89,7 @@ def test_failed_conversion_is_reported(tmp_path, monkeypatch) -> None:
 @pytest.mark.slow
 @needs_soffice
 def test_attach_pdfs_converts_many_packages_in_one_process(write, tmp_path, monkeypatch) -> None:
-    from wufei_docs.load import check
+    from wufei_docs.loading import check
     from wufei_docs.package.build import attach_pdfs, build_package
     from wufei_docs.scoring.score import score
 

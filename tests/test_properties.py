@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import dump_yaml, full_marks
 from wufei_docs.errors import InputError
-from wufei_docs.load import check
+from wufei_docs.loading import check
 from wufei_docs.scoring.score import score
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

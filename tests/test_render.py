@@ -14,8 +14,8 @@ from tests.docx_helpers import patch_docx
 from wufei_docs.errors import TemplateError
 from wufei_docs.render import engine as render
 from wufei_docs.render import xmlprep
+from wufei_docs.render.samples import sample_context
 from wufei_docs.render.templates import FORM, REPORT, SHEET, builtin_dir
-from wufei_docs.samples import sample_context
 
 
 def test_text_is_escaped_and_breaks_become_word_elements() -> None:

@@ -12,9 +12,9 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.conftest import EXAMPLES, dump_yaml, variant
-from wufei_docs.bundle.run import bundle
+from wufei_docs.county.run import bundle
 from wufei_docs.files import zips as archive
-from wufei_docs.load import yamlfile
+from wufei_docs.loading import yamlfile
 from wufei_docs.render.engine import clear_cache, render_docx, use_store
 from wufei_docs.render.templates import ALL_TEMPLATE_NAMES, builtin_dir
 from wufei_docs.samples import sample_enterprise, write_samples
@@ -67,7 +67,7 @@ def test_anchors_tags_and_errors_take_the_located_path(tmp_path, text) -> None:
 
 def test_line_numbers_still_found_for_fast_parsed_files(write) -> None:
     from wufei_docs.errors import InputError
-    from wufei_docs.load import check
+    from wufei_docs.loading import check
 
     path = write(variant(**{"unit.staff": -1}))
     with pytest.raises(InputError) as error:
@@ -77,14 +77,14 @@ def test_line_numbers_still_found_for_fast_parsed_files(write) -> None:
 
 @pytest.mark.parametrize("name", ALL_TEMPLATE_NAMES)
 def test_every_template_renders_the_same_from_kept_sources_memory_and_scratch(tmp_path, name) -> None:
-    from wufei_docs.bundle.documents import sample_county_context
+    from wufei_docs.render.samples import sample_county_context
     from wufei_docs.render.templates import COUNTY_TEMPLATE_NAMES
     from wufei_docs.render.view import view_model
 
     if name in COUNTY_TEMPLATE_NAMES:
         context = sample_county_context()
     else:
-        from wufei_docs.load import check
+        from wufei_docs.loading import check
         from wufei_docs.scoring.score import score
 
         checked = check(EXAMPLES / "赣州稀土新材料.yaml")

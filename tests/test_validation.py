@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import DELETE, dump_yaml, full_marks, variant
 from wufei_docs.errors import InputError
-from wufei_docs.load import check
+from wufei_docs.loading import check
 
 
 def problems_of(write, data: Any) -> list[str]:
@@ -266,7 +266,7 @@ def _mutate(data: Any, path: list[int], how: str) -> Any:
 def test_fast_path_agrees_with_sections(path: list[int], how: str, which: int) -> None:
     """Whenever the whole-model validation accepts the data, the section-wise one finds no problem and
     the same sections: the fast path never lets through what the full check would refuse."""
-    from wufei_docs.load.validation import _valid_or_none, _validate_sections
+    from wufei_docs.loading.validation import _valid_or_none, _validate_sections
     from wufei_docs.model import Enterprise
     from wufei_docs.raw import RawDocument
     from wufei_docs.samples import sample_enterprise

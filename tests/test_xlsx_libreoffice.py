@@ -14,8 +14,8 @@ from tests.conftest import EXAMPLES
 from tests.workbooks import edit, example_workbook, set_cell
 from wufei_docs.cli import app
 from wufei_docs.errors import InputError
-from wufei_docs.load import check
-from wufei_docs.load.skeleton import write_skeleton
+from wufei_docs.loading import check
+from wufei_docs.loading.skeleton import write_skeleton
 
 pytestmark = pytest.mark.slow
 

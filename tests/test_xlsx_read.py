@@ -21,7 +21,7 @@ from tests.workbooks import (
     workbook_from,
 )
 from wufei_docs.errors import InputError, Problem
-from wufei_docs.load import check
+from wufei_docs.loading import check
 
 
 def problems(path) -> list[str]:

@@ -10,7 +10,7 @@ import pytest
 from tests.workbooks import example_workbook, rewrite_member, sheet_member, with_prolog
 from wufei_docs.errors import InputError
 from wufei_docs.excel import zipcheck
-from wufei_docs.load import check
+from wufei_docs.loading import check
 
 
 def message(path) -> str:

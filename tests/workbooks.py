@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import EXAMPLES, dump_yaml
-from wufei_docs.load.convert import convert
+from wufei_docs.loading.convert import convert
 
 RARE_EARTH = EXAMPLES / "赣州稀土新材料.yaml"
 

@@ -2,14 +2,13 @@
 
 `sample_enterprise(i)` varies names, counties, roles, waste data and scores from a seed, and always
 produces a valid file with every optional field filled; the verdict mix (达标 / 未达标 / 否决) follows from
-the numbers. `sample_context()` is the view model of sample 0, for `wufei templates check`.
+the numbers. render/samples.py turns sample 0 into
+the view model `wufei templates check` renders.
 """
 
 from __future__ import annotations
 
-import copy
 import random
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -158,20 +157,3 @@ def write_samples(folder: Path, n: int, *, county: str = "章贡区", seed: int 
     with evaluation.open("w", encoding="utf-8") as f:
         yaml.dump(sample_evaluation(enterprises, county, seed=seed), f)
     return paths, evaluation
-
-
-@cache
-def _context() -> dict[str, Any]:
-    from wufei_docs.model import Enterprise
-    from wufei_docs.render.view import view_model
-    from wufei_docs.scoring.score import score
-
-    enterprise = Enterprise.model_validate(sample_enterprise(0))
-    rubric = load_rubric(enterprise.rubric)
-    result = score(enterprise, rubric)
-    return view_model(enterprise, result, rubric, self_result=result)
-
-
-def sample_context() -> dict[str, Any]:
-    """A fresh copy of a complete view model (templates cannot mutate the cached one)."""
-    return copy.deepcopy(_context())

@@ -132,7 +132,7 @@ def init_cmd(
 ) -> None:
     """生成一份待填写的申报数据模板（每一项都有中文注释）。"""
     with handled():
-        from wufei_docs.load.skeleton import write_skeleton
+        from wufei_docs.loading.skeleton import write_skeleton
 
         target = write_skeleton(name, xlsx=xlsx, rubric_id=rubric, force=force)
         out(f"已生成 {target}，填写后运行：wufei validate {target}")
@@ -144,7 +144,7 @@ def validate_cmd(
 ) -> None:
     """检查申报数据：一次列出所有问题（字段路径及行号/单元格）；有问题时退出码为 1。"""
     from wufei_docs.errors import WufeiError
-    from wufei_docs.load import check
+    from wufei_docs.loading import check
 
     failed = 0
     for path in files:
@@ -170,7 +170,7 @@ def score_cmd(
 ) -> None:
     """计算得分：各类别及各项得分、总分、结论和提示。"""
     with handled():
-        from wufei_docs.load import check
+        from wufei_docs.loading import check
         from wufei_docs.scoring.score import score
 
         checked = check(file)
@@ -219,6 +219,3 @@ def _exit(code: int) -> NoReturn:
         with contextlib.suppress(Exception):
             stream.flush()
     os._exit(code)
-
-
-from wufei_docs.cli import commands  # noqa: E402,F401

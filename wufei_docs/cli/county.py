@@ -22,8 +22,8 @@ def bundle_cmd(
 ) -> None:
     """生成县级推荐材料：推荐名单（xlsx/docx）、推荐函、各企业申报材料（附核定分）及 zip 压缩包。"""
     with handled():
-        from wufei_docs.bundle.outputs import summary_lines
-        from wufei_docs.bundle.run import bundle
+        from wufei_docs.county.outputs import summary_lines
+        from wufei_docs.county.run import bundle
 
         with _progress() as notify:
             report = bundle(

@@ -18,7 +18,7 @@ def convert_cmd(
 ) -> None:
     """在 YAML 与 Excel（.xlsx）之间转换申报数据；先校验，数据不丢失。"""
     with handled():
-        from wufei_docs.load.convert import convert
+        from wufei_docs.loading.convert import convert
 
         checked = convert(src, dst, force=force)
         out(f"已生成 {dst}（{checked.enterprise.unit.name}）")

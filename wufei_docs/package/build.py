@@ -15,7 +15,7 @@ from typing import Any
 
 from wufei_docs._version import __version__
 from wufei_docs.errors import InputError, OutputError
-from wufei_docs.load.validation import Checked
+from wufei_docs.loading.validation import Checked
 from wufei_docs.package.fingerprint import fingerprint, options
 from wufei_docs.package.writer import Package, WriteReport, sha256, write_package
 from wufei_docs.render.templates import templates_for
@@ -30,7 +30,7 @@ def build(path: str | Path, out_dir: str | Path, *, pdf: bool = False, templates
 
     Invalid input raises InputError before anything is written; template and PDF errors also
     happen before the first file is written, so a failed build leaves the folder as it was."""
-    from wufei_docs.load import check
+    from wufei_docs.loading import check
     from wufei_docs.scoring.score import score
 
     path = Path(path)

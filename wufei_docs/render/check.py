@@ -141,13 +141,9 @@ def _render_sample(path: Path) -> list[str]:
 
 def _sample_context(template: str) -> dict[str, Any]:
     """Sample data shaped like what the template gets: a county bundle's or an enterprise's."""
-    if template in COUNTY_TEMPLATE_NAMES:
-        from wufei_docs.bundle.documents import sample_county_context
+    from wufei_docs.render.samples import sample_context, sample_county_context
 
-        return sample_county_context()
-    from wufei_docs.samples import sample_context
-
-    return sample_context()
+    return sample_county_context() if template in COUNTY_TEMPLATE_NAMES else sample_context()
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:

@@ -23,7 +23,7 @@ from wufei_docs.errors import WufeiError
 from wufei_docs.files.names import CACHE_DIR, TEMPLATE_STORE
 
 if TYPE_CHECKING:
-    from wufei_docs.bundle.types import Progress, RunSettings
+    from wufei_docs.county.types import Progress, RunSettings
 
 
 @dataclass

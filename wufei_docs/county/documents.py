@@ -9,11 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wufei_docs.bundle.pool import Task
+from wufei_docs.county.pool import Task
 from wufei_docs.model import Evaluation
 
 if TYPE_CHECKING:
-    from wufei_docs.bundle.types import BundleReport, Entry
+    from wufei_docs.county.types import BundleReport, Entry
 
 LIST_HEADERS = ("序号", "单位名称", "统一社会信用代码", "所在县区", "自评分", "核定分", "结论", "验收日期", "意见")
 OTHERS_HEADERS = (*LIST_HEADERS, "未推荐原因")
@@ -74,7 +74,7 @@ def issuer_name(evaluation: Evaluation) -> str:
 
 def county_view(report: BundleReport, evaluation: Evaluation) -> dict[str, Any]:
     """The view model of 推荐名单.docx and 推荐函.docx: every sentence and number decided here."""
-    from wufei_docs.bundle.rules import bundle_date
+    from wufei_docs.county.rules import bundle_date
     from wufei_docs.render.numfmt import cn_date
 
     recommended = [_entry_view(i, e) for i, e in enumerate(report.recommended, 1)]
@@ -147,26 +147,3 @@ def write_docx(template: Path, context: dict[str, Any], target: Path) -> None:
     from wufei_docs.render.engine import render_docx
 
     atomic_write_bytes(target, render_docx(template, context))
-
-
-def sample_county_context() -> dict[str, Any]:
-    """A small county context (one recommended, one not) for `wufei templates check`."""
-    from pathlib import Path
-
-    from wufei_docs.bundle.types import BundleReport, Entry
-
-    entries = [
-        Entry("a.yaml", "91360702MA35L0AB16", "赣州示例材料有限公司", "章贡区", 100, "达标", 98, "达标", True, None,
-              "2025-03-01", "2025-03-12", "同意推荐"),
-        Entry("b.yaml", "91360703MA38K2XP3H", "赣州示例制造有限公司", "章贡区", 92, "达标", 86.5, "未达标", False,
-              "核定分 86.5 低于 90 分", "2025-03-01", "2025-03-12", "核减 A4.1"),
-    ]  # fmt: skip
-    evaluation = Evaluation.model_validate(
-        {
-            "format": "wufei/evaluation-1",
-            "county": "章贡区",
-            "evaluators": ["章贡区工信局", "章贡区生态环境局"],
-            "enterprises": {"91360702MA35L0AB16": {"evaluated": "2025-03-12"}},
-        }
-    )
-    return county_view(BundleReport(Path("."), None, "章贡区", "ganzhou-2023", entries, []), evaluation)

@@ -28,7 +28,7 @@ from wufei_docs.files import sealed
 from wufei_docs.files.names import CACHE_DIR, JOURNAL, MANIFEST
 
 if TYPE_CHECKING:
-    from wufei_docs.bundle.types import Entry
+    from wufei_docs.county.types import Entry
     from wufei_docs.model import Evaluation
 
 ASSESS = "assess.data"
@@ -58,7 +58,7 @@ def load_evaluation(path: Path, out: Path) -> tuple[Evaluation, Callable[[], Non
     again (~5 ms for 200 entries, a twentieth of a re-run): it is sealed, so only this user's runs wrote it."""
     import pickle
 
-    from wufei_docs.load import load_evaluation as load
+    from wufei_docs.loading import load_evaluation as load
 
     cached = out / CACHE_DIR / EVALUATION
     try:

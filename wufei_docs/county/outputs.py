@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from wufei_docs._version import __version__
-from wufei_docs.bundle.pool import Task
-from wufei_docs.bundle.rules import bundle_date
-from wufei_docs.bundle.types import ENTERPRISE_FOLDER, Assessed, BundleReport
+from wufei_docs.county.pool import Task
+from wufei_docs.county.rules import bundle_date
+from wufei_docs.county.types import ENTERPRISE_FOLDER, Assessed, BundleReport
 from wufei_docs.errors import OutputError
 from wufei_docs.files.names import HISTORY
 from wufei_docs.model import Evaluation
@@ -93,7 +93,7 @@ def package_files(target: Path, fingerprint: str) -> dict[str, str] | None:
 
 
 def write_package_at(package: Any, out: Path, folder: str | None) -> tuple[dict[str, str], dict[str, Any]]:
-    from wufei_docs.bundle.cache import package_record
+    from wufei_docs.county.cache import package_record
     from wufei_docs.package.writer import write_package
 
     assert folder is not None
@@ -104,7 +104,7 @@ def write_package_at(package: Any, out: Path, folder: str | None) -> tuple[dict[
 
 def records(assessed: list[Assessed], out: Path) -> dict[str, dict[str, Any]]:
     """The cache records of this run: what was assessed, and where each current package is."""
-    from wufei_docs.bundle.cache import package_record
+    from wufei_docs.county.cache import package_record
 
     records = {}
     for a in assessed:
@@ -126,12 +126,12 @@ class CountyWork:
     tasks: dict[str, Task]
 
     def begin(self) -> None:
-        from wufei_docs.bundle.cache import COUNTY, forget
+        from wufei_docs.county.cache import COUNTY, forget
 
         forget(self.out, COUNTY)  # until all are written, the next run must not skip them
 
     def end(self) -> None:
-        from wufei_docs.bundle.cache import remember_county
+        from wufei_docs.county.cache import remember_county
 
         remember_county(self.out, self.key, tuple(self.tasks))
 
@@ -141,8 +141,8 @@ def county_documents(
 ) -> CountyWork | None:
     """What writes 推荐名单 and 推荐函, or None when the last run wrote them from the same data and they
     are untouched."""
-    from wufei_docs.bundle.cache import county_unchanged, digest
-    from wufei_docs.bundle.documents import LETTER_DOCX, LIST_DOCX, LIST_XLSX, county_tasks, county_view, list_rows
+    from wufei_docs.county.cache import county_unchanged, digest
+    from wufei_docs.county.documents import LETTER_DOCX, LIST_DOCX, LIST_XLSX, county_tasks, county_view, list_rows
     from wufei_docs.files.jsonfmt import canonical
 
     names = (LIST_XLSX, LIST_DOCX, LETTER_DOCX)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from wufei_docs.files.names import ENTERPRISE_FOLDER
 
 if TYPE_CHECKING:
-    from wufei_docs.load.validation import Checked
+    from wufei_docs.loading.validation import Checked
     from wufei_docs.model import EnterpriseEvaluation, Evaluation
     from wufei_docs.scoring.score import ScoreResult
 

@@ -17,18 +17,18 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wufei_docs.bundle import outputs
-from wufei_docs.bundle.assess import assess, evaluation_json
-from wufei_docs.bundle.pool import Task, Workers, inherited, run_task, settings
-from wufei_docs.bundle.rules import assign_folders, check_duplicates, evaluation_warnings, ordered
-from wufei_docs.bundle.types import ENTERPRISE_FOLDER, Assessed, BundleReport, Entry, Progress, RunSettings
+from wufei_docs.county import outputs
+from wufei_docs.county.assess import assess, evaluation_json
+from wufei_docs.county.pool import Task, Workers, inherited, run_task, settings
+from wufei_docs.county.rules import assign_folders, check_duplicates, evaluation_warnings, ordered
+from wufei_docs.county.types import ENTERPRISE_FOLDER, Assessed, BundleReport, Entry, Progress, RunSettings
 from wufei_docs.errors import InputError, OutputError, WufeiError
 from wufei_docs.files.names import CACHE_DIR
-from wufei_docs.load import XLSX_SUFFIXES, YAML_SUFFIXES
+from wufei_docs.loading import XLSX_SUFFIXES, YAML_SUFFIXES
 
 if TYPE_CHECKING:
-    from wufei_docs.bundle.cache import AssessCache
-    from wufei_docs.bundle.outputs import CountyWork
+    from wufei_docs.county.cache import AssessCache
+    from wufei_docs.county.outputs import CountyWork
 
 __all__ = ["BundleReport", "Entry", "bundle", "discover"]
 
@@ -71,7 +71,7 @@ def bundle(
     hashed, not parsed; unchanged packages, lists and letter are not rewritten; the zip copies the
     records of unchanged members. The outputs are those a run into an empty OUT would give (apart from
     the 历史版本 and 修改说明 of packages that changed) and the zip is the one it would make."""
-    from wufei_docs.bundle import cache as bundle_cache
+    from wufei_docs.county import cache as bundle_cache
 
     folder, out = Path(folder), Path(out)
     evaluation, remember_evaluation = bundle_cache.load_evaluation(Path(evaluation_path), out)
@@ -159,7 +159,7 @@ class Run:
 
     def _remembered(self, path: Path) -> Assessed | None:
         """The last run's assessment of `path` if neither the file nor its evaluation entry has changed."""
-        from wufei_docs.bundle.cache import digest, file_stat, settled
+        from wufei_docs.county.cache import digest, file_stat, settled
 
         stat = file_stat(path)
         sha = self.cache.hashed(path.name, stat)  # unchanged since it was hashed: not read again
@@ -209,7 +209,7 @@ class Run:
         """Render (and, without PDFs, write) each stale package in the workers, writing the county documents
         here in the mean time; with PDFs, all documents of all packages go through one LibreOffice run
         (pdf.convert: one or two processes), then the packages are written here."""
-        from wufei_docs.bundle.documents import LIST_DOCX
+        from wufei_docs.county.documents import LIST_DOCX
 
         workers = self.workers
         local = dict(county.tasks) if county is not None else {}
@@ -252,7 +252,7 @@ class Run:
 def _take_fresh(a: Assessed, b: Assessed) -> None:
     """`a` (from the cache) takes what assessing its file again gave: the same, unless the file changed
     since it was hashed."""
-    from wufei_docs.bundle.cache import ASSESSED_FIELDS
+    from wufei_docs.county.cache import ASSESSED_FIELDS
 
     for name in ASSESSED_FIELDS:
         setattr(a.entry, name, getattr(b.entry, name))

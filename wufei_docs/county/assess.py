@@ -6,16 +6,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from wufei_docs.bundle.pool import settings
-from wufei_docs.bundle.rules import first_line, recommendation, timing_warnings
-from wufei_docs.bundle.types import Assessed, Entry
+from wufei_docs.county.pool import settings
+from wufei_docs.county.rules import first_line, recommendation, timing_warnings
+from wufei_docs.county.types import Assessed, Entry
 from wufei_docs.errors import WufeiError
 from wufei_docs.model import Evaluation
 
 
 def assess(path: Path) -> Assessed:
     """The task: one file assessed with the running bundle's settings, plus its record for the next run."""
-    from wufei_docs.bundle.cache import digest, file_stat, record, settled
+    from wufei_docs.county.cache import digest, file_stat, record, settled
 
     run = settings()
     evaluation = run.evaluation
@@ -51,7 +51,7 @@ def _small_file_bytes(path: Path) -> bytes:
 
 
 def _assess_one(path: Path, evaluation: Evaluation) -> Assessed:
-    from wufei_docs.load import check
+    from wufei_docs.loading import check
     from wufei_docs.scoring.score import score
 
     entry = Entry(source=path.name)

@@ -1,6 +1,7 @@
 """Loading: a file (YAML or Excel) → a located RawDocument → validated models, every problem at once.
 
-check(path) -> Checked            read + validate an enterprise file, raise InputError with every problem
+validate(path) -> Checked         read + validate an enterprise file, raise InputError with every problem
+check(path) -> Checked            the same (its earlier name)
 load(path) -> Enterprise          the same, the model only
 load_evaluation(path) -> Evaluation   a county's evaluation file (FORMAT.md §5)
 """
@@ -14,7 +15,7 @@ from wufei_docs.errors import InputError
 from wufei_docs.raw import RawDocument
 
 if TYPE_CHECKING:
-    from wufei_docs.load.validation import Checked
+    from wufei_docs.loading.validation import Checked
     from wufei_docs.model import Enterprise, Evaluation
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -26,7 +27,7 @@ def read_raw(path: str | Path) -> RawDocument:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix in YAML_SUFFIXES:
-        from wufei_docs.load.yamlfile import load_yaml
+        from wufei_docs.loading.yamlfile import load_yaml
 
         return load_yaml(path)
     if suffix in XLSX_SUFFIXES:
@@ -36,11 +37,14 @@ def read_raw(path: str | Path) -> RawDocument:
     raise InputError(path, f"不支持的文件类型 “{suffix or '(无扩展名)'}”，请使用 .yaml 或 .xlsx")
 
 
-def check(path: str | Path) -> Checked:
+def validate(path: str | Path) -> Checked:
     """Read and validate an enterprise file (YAML or xlsx); raise InputError with every problem."""
-    from wufei_docs.load.validation import validate_enterprise
+    from wufei_docs.loading.validation import validate_enterprise
 
     return validate_enterprise(read_raw(path))
+
+
+check = validate  # the name the library used first
 
 
 def load(path: str | Path) -> Enterprise:
@@ -50,9 +54,9 @@ def load(path: str | Path) -> Enterprise:
 
 def load_evaluation(path: str | Path) -> Evaluation:
     """Read and validate a county evaluation file (FORMAT.md §5)."""
-    from wufei_docs.load.validation import validate_evaluation
+    from wufei_docs.loading.validation import validate_evaluation
 
     return validate_evaluation(read_raw(path))
 
 
-__all__ = ["XLSX_SUFFIXES", "YAML_SUFFIXES", "RawDocument", "check", "load", "load_evaluation", "read_raw"]
+__all__ = ["XLSX_SUFFIXES", "YAML_SUFFIXES", "RawDocument", "check", "load", "load_evaluation", "read_raw", "validate"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from wufei_docs.bundle.types import ENTERPRISE_FOLDER, Assessed, Entry
+from wufei_docs.county.types import ENTERPRISE_FOLDER, Assessed, Entry
 from wufei_docs.errors import InputError, WufeiError
 from wufei_docs.model import Evaluation
 from wufei_docs.scoring.score import PASS, VETO, ScoreResult

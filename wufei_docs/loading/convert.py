@@ -13,14 +13,14 @@ from typing import Any
 
 from wufei_docs.errors import OutputError
 from wufei_docs.files.fsutil import atomic_write_text
-from wufei_docs.load import XLSX_SUFFIXES, YAML_SUFFIXES
-from wufei_docs.load.validation import Checked
+from wufei_docs.loading import XLSX_SUFFIXES, YAML_SUFFIXES
+from wufei_docs.loading.validation import Checked
 from wufei_docs.model import Enterprise
 
 
 def convert(src: str | Path, dst: str | Path, *, force: bool = False) -> Checked:
     """Read and validate `src` (.yaml or .xlsx), write it to `dst` in the form its suffix names."""
-    from wufei_docs.load import check
+    from wufei_docs.loading import check
 
     src, dst = Path(src), Path(dst)
     suffix = dst.suffix.lower()

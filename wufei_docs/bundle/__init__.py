@@ -1,1 +1,0 @@
-"""The county bundle: assess every enterprise file, apply the county rules, render and switch the outputs."""
