@@ -175,7 +175,12 @@ def _cell_margins(t: Table, twips: int) -> None:
         el.set(qn("w:w"), str(twips))
         el.set(qn("w:type"), "dxa")
         margins.append(el)
-    t._tbl.tblPr.append(margins)
+    tblpr = t._tbl.tblPr
+    look = tblpr.find(qn("w:tblLook"))  # the schema wants w:tblCellMar before w:tblLook
+    if look is not None:
+        look.addprevious(margins)
+    else:
+        tblpr.append(margins)
 
 
 def docx_bytes(doc: DocxDocument) -> bytes:
