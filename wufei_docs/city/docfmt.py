@@ -195,6 +195,8 @@ def reproducible_zip(data: bytes, modified: dt.datetime | None = None) -> bytes:
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             content = src.read(info)
+            if info.filename == "word/settings.xml":  # python-docx's default lacks the required zoom percentage
+                content = content.replace(b'<w:zoom w:val="bestFit"/>', b'<w:zoom w:val="bestFit" w:percent="100"/>')
             if modified is not None and info.filename == "docProps/core.xml":
                 stamp = modified.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
                 content = _MODIFIED.sub(rb"\g<1>" + stamp + rb"\g<2>", content)
