@@ -21,7 +21,7 @@ from tests.conftest import EXAMPLES, dump_yaml
 from tests.ooxml import problems
 from tests.test_city_fixture import enterprise, example, make_bundle
 from wufei_docs.cli import app
-from wufei_docs.templates_admin import ALL_TEMPLATE_NAMES, REVISION_NOTE, builtin_dir
+from wufei_docs.templates_admin import REVISION_NOTE, USER_TEMPLATE_NAMES, builtin_dir
 
 
 def run(*args: object) -> None:
@@ -57,13 +57,18 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Path]]:
     )
     out["县级推荐包"] = office_files(bundle)
 
-    # the city: 名单 (docx, xlsx), 报送函 for many units and for one, 抽查通知
+    # templates a city office or an enterprise exported (restyled copies), used below with --templates
+    run("templates", "export", base / "tpl")
+
+    # the city: 名单 (docx, xlsx), 报送函 for one unit and for many, 抽查通知; built-in and exported templates
     db = base / "r.db"
     run("city", "import", bundle, "--db", db, "--date", "2025-04-01")
     run("city", "publish", "--batch", 1, "-o", base / "city", "--db", db, "--date", "2025-04-10",
         "--uscc", enterprise(1)["unit"]["uscc"], "--uscc", "91360702MA35L0AB16")  # fmt: skip
-    run("city", "publish", "--batch", 2, "-o", base / "city", "--db", db, "--date", "2025-04-20")
-    run("city", "spotcheck", "--sample", 2, "--seed", 7, "-o", base / "city", "--db", db, "--date", "2025-05-01")
+    run("city", "publish", "--batch", 2, "-o", base / "city", "--db", db, "--date", "2025-04-20",
+        "--templates", base / "tpl")  # fmt: skip
+    run("city", "spotcheck", "--sample", 2, "--seed", 7, "-o", base / "city", "--db", db, "--date", "2025-05-01",
+        "--templates", base / "tpl")  # fmt: skip
     out["市级文件"] = office_files(base / "city")
 
     # workbooks
@@ -71,8 +76,7 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Path]]:
     run("convert", EXAMPLES / "南康家具制造.yaml", base / "wb" / "converted.xlsx")
     out["工作簿"] = office_files(base / "wb")
 
-    # templates a user exported, built with
-    run("templates", "export", base / "tpl")
+    # an enterprise package built with the exported templates
     run("build", EXAMPLES / "南康家具制造.yaml", "-o", base / "own", "--templates", base / "tpl")
     out["自定义模板"] = [*office_files(base / "tpl"), *office_files(base / "own")]
     return out
@@ -90,7 +94,7 @@ EXPECTED = {
         "抽查通知.docx",
     },
     "工作簿": {"new.xlsx", "converted.xlsx"},
-    "自定义模板": set(ALL_TEMPLATE_NAMES) | {"申报书.docx"},
+    "自定义模板": set(USER_TEMPLATE_NAMES) | {"申报书.docx"},
 }
 
 
@@ -108,7 +112,7 @@ def test_the_revised_package_keeps_its_earlier_version(written: dict[str, list[P
 
 def test_the_builtin_templates_are_schema_valid() -> None:
     files = sorted(builtin_dir().glob("*.docx"))
-    assert {f.name for f in files} == {*ALL_TEMPLATE_NAMES, REVISION_NOTE}
+    assert {f.name for f in files} == {*USER_TEMPLATE_NAMES, REVISION_NOTE}
     assert {f.name: problems(f) for f in files if problems(f)} == {}
 
 

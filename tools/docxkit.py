@@ -143,6 +143,7 @@ def para(
     align: str = "justify",
     indent: float = 0,
     left: float = 0,
+    right_chars: float = 0,
     line: float | None = 28,
     before: float = 0,
     after: float = 0,
@@ -150,7 +151,8 @@ def para(
     keep_next: bool = False,
     page_break_before: bool = False,
 ) -> Any:
-    """A paragraph of runs; `parts` are strings or (string, run options); indent in characters."""
+    """A paragraph of runs; `parts` are strings or (string, run options); `indent` (first line) and
+    `right_chars` in characters, `left` in mm."""
     p = container.add_paragraph(style=style)
     pf = p.paragraph_format
     pf.alignment = ALIGN[align]
@@ -164,6 +166,8 @@ def para(
         pf.first_line_indent = Pt(size * indent)
     if left:
         pf.left_indent = Mm(left)
+    if right_chars:
+        pf.right_indent = Pt(size * right_chars)
     if keep_next:
         pf.keep_with_next = True
     if page_break_before:

@@ -24,7 +24,12 @@ TEMPLATE_NAMES = (REPORT, SHEET, SHEET_EVALUATED, FORM)  # an enterprise package
 COUNTY_LIST = "推荐名单.docx"
 COUNTY_LETTER = "推荐函.docx"
 COUNTY_TEMPLATE_NAMES = (COUNTY_LIST, COUNTY_LETTER)  # the county bundle's own documents
-ALL_TEMPLATE_NAMES = (*TEMPLATE_NAMES, *COUNTY_TEMPLATE_NAMES)
+ALL_TEMPLATE_NAMES = (*TEMPLATE_NAMES, *COUNTY_TEMPLATE_NAMES)  # what a county bundle renders
+CITY_LIST = "建设单位名单.docx"
+CITY_LETTER = "报送函.docx"
+CITY_NOTICE = "抽查通知.docx"
+CITY_TEMPLATE_NAMES = (CITY_LIST, CITY_LETTER, CITY_NOTICE)  # wufei city publish / spotcheck
+USER_TEMPLATE_NAMES = (*ALL_TEMPLATE_NAMES, *CITY_TEMPLATE_NAMES)  # what `templates export/check` cover
 REVISION_NOTE = "修改说明.docx"  # built-in only: the change note is not part of what users restyle
 # output file name → template name (FORMAT.md §4); the county variant of 附件1 replaces SHEET
 OUTPUTS = {REPORT: REPORT, "附件1-评价指标自评表.docx": SHEET, "附件2-评估申报表.docx": FORM}
@@ -65,14 +70,14 @@ def templates_for(*, evaluated: bool, templates: Path | None = None) -> dict[str
 def export_templates(folder: Path, *, force: bool = False) -> list[Path]:
     """Copy the built-in templates into `folder` for local editing; never overwrite unless forced."""
     source = builtin_dir()
-    targets = [folder / name for name in ALL_TEMPLATE_NAMES]
+    targets = [folder / name for name in USER_TEMPLATE_NAMES]
     existing = [t for t in targets if t.exists()]
     if existing and not force:
         names = "、".join(t.name for t in existing)
         raise OutputError(f"{folder} 中已有 {names}；如需覆盖请加 --force")
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        for name, target in zip(ALL_TEMPLATE_NAMES, targets, strict=True):
+        for name, target in zip(USER_TEMPLATE_NAMES, targets, strict=True):
             shutil.copyfile(source / name, target)
     except OSError as e:
         raise OutputError(f"无法写入 {e.filename or folder}：{e.strerror or e}") from None
@@ -109,7 +114,7 @@ def check_templates(folder: Path) -> CheckReport:
     if not folder.is_dir():
         raise TemplateError(f"模板文件夹 {folder} 不存在或不是文件夹")
     report = CheckReport(folder)
-    for name in ALL_TEMPLATE_NAMES:
+    for name in USER_TEMPLATE_NAMES:
         path = folder / name
         if not path.is_file():
             report.missing.append(name)
@@ -207,7 +212,11 @@ def _render_sample(path: Path) -> list[str]:
 
 
 def _sample_context(template: str) -> dict[str, Any]:
-    """Sample data shaped like what the template gets: a county bundle's or an enterprise's."""
+    """Sample data shaped like what the template gets: the city's, a county bundle's or an enterprise's."""
+    if template in CITY_TEMPLATE_NAMES:
+        from .city.documents import sample_city_context
+
+        return sample_city_context(template)
     if template in COUNTY_TEMPLATE_NAMES:
         from .county_docs import sample_county_context
 
