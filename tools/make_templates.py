@@ -516,6 +516,17 @@ CITY_TABLE = 12  # 仿宋 小四
 CITY_LINE = 28  # the body's exact line height (about 22 lines a page)
 
 
+def city_document(kind: str):
+    """A new city document whose file properties name it and its issuer (tags in docProps/core.xml, rendered
+    like the body)."""
+    doc = new_document(kind)
+    props = doc.core_properties
+    props.title = "{{ doc.title }}"
+    props.author = props.last_modified_by = "{{ doc.issuer }}"
+    page_numbers(doc.sections[0])
+    return doc
+
+
 def city_title(doc, first: str, *more: str) -> None:
     """方正小标宋简体 二号, centred, a blank line below; each of `more` after a manual line break (a long title
     breaks where it reads well, not wherever the line is full)."""
@@ -553,8 +564,7 @@ def city_signature(doc) -> None:
 
 
 def city_list() -> None:
-    doc = new_document("“无废城市细胞”建设单位名单")
-    page_numbers(doc.sections[0])
+    doc = city_document("“无废城市细胞”建设单位名单")
     city_title(doc, "{{ doc.title_head }}", "（第{{ doc.batch }}批）")
     columns = [
         ("序号", 11, "seq", "center"),
@@ -571,8 +581,7 @@ def city_list() -> None:
 
 
 def city_letter() -> None:
-    doc = new_document("评估结果报送函")
-    page_numbers(doc.sections[0])
+    doc = city_document("评估结果报送函")
     city_title(doc, "{{ doc.title }}")
     para(doc, "{{ doc.recipient }}：")
     body(doc, "根据《赣州市“无废工厂”创建实施方案》有关要求，各县（市、区）工信部门会同当地生态环境部门对申报企业"
@@ -603,8 +612,7 @@ def city_letter() -> None:
 
 
 def city_notice() -> None:
-    doc = new_document("抽查通知")
-    page_numbers(doc.sections[0])
+    doc = city_document("抽查通知")
     city_title(doc, "{{ doc.title }}")
     para(doc, "{{ doc.addressees }}工信部门：")
     body(doc, "根据《赣州市“无废工厂”创建实施方案》“监督管理”有关要求，按照{{ doc.recipient }}工作安排，我局决定对"
