@@ -110,3 +110,25 @@ def test_the_county_letter_ends_its_list_with_a_full_stop(tmp_path: Path) -> Non
     items = [p.text for p in open_docx(bundle / "推荐函.docx").paragraphs if "统一社会信用代码" in p.text]
     assert len(items) == 3
     assert [t[-1] for t in items] == ["；", "；", "。"]
+
+
+@pytest.mark.parametrize("name", CITY_TEMPLATE_NAMES)
+def test_city_templates_render_the_same_from_kept_sources_memory_and_scratch(tmp_path: Path, name: str) -> None:
+    from wufei_docs.city.documents import sample_city_context
+    from wufei_docs.render import clear_cache, render_docx, use_store
+    from wufei_docs.templates_admin import builtin_dir
+
+    template, context = builtin_dir() / name, sample_city_context(name)
+    plain = render_docx(template, context, cache=False)
+    try:
+        use_store(tmp_path / "store")
+        clear_cache()
+        first = render_docx(template, context)
+        clear_cache()
+        from_store = render_docx(template, context)
+    finally:
+        use_store(None)
+        clear_cache()
+    assert plain == first == from_store
+    props = open_docx(plain).core_properties  # tags in docProps/core.xml are rendered too
+    assert props.author == "赣州市工业和信息化局" and props.title.startswith(("赣州市", "关于"))

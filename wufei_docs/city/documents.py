@@ -93,8 +93,9 @@ def list_docx(batch: int, day: dt.date, rows: list[Listed], templates: Path | No
     return _render(CITY_LIST, list_view(batch, day, rows), templates)
 
 
-def list_xlsx(batch: int, day: dt.date, rows: list[Listed]) -> bytes:
-    """The same list as a workbook: header row frozen and printed on every page, widths set, scores as numbers."""
+def list_xlsx(batch: int, rows: list[Listed]) -> bytes:
+    """The same list as a workbook: header row frozen and printed on every page, widths set, scores as numbers
+    (xlsxout: fixed file dates, so the same list gives the same bytes)."""
     from ..xlsxout import Sheet, workbook_bytes
 
     values = [[u.seq, u.name, u.uscc, u.county, u.type, u.evaluated_total] for u in rows]

@@ -147,7 +147,7 @@ def _write_list(
     """Render all three documents, then write them (atomically, each)."""
     rendered = {
         f"{docs.list_title(batch)}.docx": docs.list_docx(batch, day, listed, templates),
-        f"{docs.list_title(batch)}.xlsx": docs.list_xlsx(batch, day, listed),
+        f"{docs.list_title(batch)}.xlsx": docs.list_xlsx(batch, listed),
         f"{docs.letter_title(batch)}.docx": docs.letter_docx(batch, day, listed, standing, threshold, templates),
     }
     return _write(out_dir, rendered)
