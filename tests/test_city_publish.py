@@ -52,7 +52,7 @@ def test_publish_writes_list_docx_xlsx_and_letter_and_sets_status(cli, register:
         ["4", "赣州测试03号材料有限公司", make_uscc(3), "南康区", "无废工厂", "105"],
     ]
     doc = Document(str(out / f"{LIST}.docx"))
-    assert doc.paragraphs[0].text == LIST
+    assert doc.paragraphs[0].text == LIST.replace("（第1批）", "\n（第1批）")  # a line break, not “批）” left alone
     ws = load_workbook(out / f"{LIST}.xlsx").active
     values = [list(r) for r in ws.iter_rows(values_only=True)]
     assert values[0] == ["序号", "单位名称", "统一社会信用代码", "所在县（市、区）", "类型", "核定分"]

@@ -143,6 +143,7 @@ def para(
     align: str = "justify",
     indent: float = 0,
     left: float = 0,
+    right_chars: float = 0,
     line: float | None = 28,
     before: float = 0,
     after: float = 0,
@@ -150,7 +151,8 @@ def para(
     keep_next: bool = False,
     page_break_before: bool = False,
 ) -> Any:
-    """A paragraph of runs; `parts` are strings or (string, run options); indent in characters."""
+    """A paragraph of runs; `parts` are strings or (string, run options); `indent` (first line) and
+    `right_chars` in characters, `left` in mm."""
     p = container.add_paragraph(style=style)
     pf = p.paragraph_format
     pf.alignment = ALIGN[align]
@@ -164,6 +166,8 @@ def para(
         pf.first_line_indent = Pt(size * indent)
     if left:
         pf.left_indent = Mm(left)
+    if right_chars:
+        pf.right_indent = Pt(size * right_chars)
     if keep_next:
         pf.keep_with_next = True
     if page_break_before:
@@ -176,7 +180,8 @@ def para(
 
 
 def _paragraph_mark_font(p: Any, font: str, size: float) -> None:
-    """The paragraph mark's font decides the height of empty lines (and of loop tag paragraphs)."""
+    """The paragraph mark's font decides the height of empty lines (and of loop tag paragraphs).
+    Replaces the mark's properties when the paragraph had some (a cell filled again after a merge)."""
     ppr = p._p.get_or_add_pPr()
     rpr = OxmlElement("w:rPr")
     fonts = OxmlElement("w:rFonts")
@@ -186,7 +191,7 @@ def _paragraph_mark_font(p: Any, font: str, size: float) -> None:
         sz = OxmlElement(tag)
         sz.set(qn("w:val"), str(int(size * 2)))
         rpr.append(sz)
-    ppr.append(rpr)
+    set_child(ppr, rpr)
 
 
 def page_break(doc: Any) -> None:
@@ -201,7 +206,7 @@ def new_section(doc: Any, *, restart_numbering: bool = True) -> Any:
     if restart_numbering:
         pg = OxmlElement("w:pgNumType")
         pg.set(qn("w:start"), "1")
-        section._sectPr.find(qn("w:pgMar")).addnext(pg)
+        set_child(section._sectPr, pg)
     return section
 
 
@@ -239,17 +244,12 @@ def table(
     """A fixed-layout, centred table with the given column widths (and left/right cell margins in mm)."""
     t = container.add_table(rows=rows, cols=len(widths_mm))
     t.alignment = WD_TABLE_ALIGNMENT.CENTER
-    t.autofit = False
+    t.autofit = False  # writes the table's one w:tblLayout w:type="fixed"
     tblpr = t._tbl.tblPr
-    layout = OxmlElement("w:tblLayout")
-    layout.set(qn("w:type"), "fixed")
-    tblpr.append(layout)
     width = OxmlElement("w:tblW")
-    for el in tblpr.findall(qn("w:tblW")):
-        tblpr.remove(el)
     width.set(qn("w:w"), str(sum(int(Mm(w).twips) for w in widths_mm)))
     width.set(qn("w:type"), "dxa")
-    tblpr.append(width)
+    set_child(tblpr, width)
     if margin is not None:
         mar = OxmlElement("w:tblCellMar")
         for side in ("left", "right"):
@@ -257,7 +257,7 @@ def table(
             el.set(qn("w:w"), str(int(Mm(margin).twips)))
             el.set(qn("w:type"), "dxa")
             mar.append(el)
-        tblpr.append(mar)
+        set_child(tblpr, mar)
     _borders(tblpr, "single" if borders else "none")
     for i, w in enumerate(widths_mm):
         t.columns[i].width = Mm(w)
@@ -276,24 +276,7 @@ def _borders(tblpr: Any, kind: str) -> None:
             el.set(qn("w:space"), "0")
             el.set(qn("w:color"), "000000")
         borders.append(el)
-    tblpr.append(borders)
-    _order_tblpr(tblpr)
-
-
-_TBLPR_ORDER = [
-    "tblStyle", "tblpPr", "tblOverlap", "bidiVisual", "tblStyleRowBandSize", "tblStyleColBandSize", "tblW", "jc",
-    "tblCellSpacing", "tblInd", "tblBorders", "shd", "tblLayout", "tblCellMar", "tblLook",
-]  # fmt: skip
-
-
-def _order_tblpr(tblpr: Any) -> None:
-    children = list(tblpr)
-    children.sort(
-        key=lambda el: _TBLPR_ORDER.index(el.tag.split("}")[1]) if el.tag.split("}")[1] in _TBLPR_ORDER else 99
-    )
-    for el in children:
-        tblpr.remove(el)
-        tblpr.append(el)
+    set_child(tblpr, borders)
 
 
 def cell_text(
@@ -367,7 +350,7 @@ def cell_style(doc: Any, name: str, *, size: float, font: str = TABLE) -> Any:
     _set_fonts(rpr.get_or_add_rFonts(), font, LATIN)
     size_cs = OxmlElement("w:szCs")
     size_cs.set(qn("w:val"), str(round(size * 2)))
-    rpr.append(size_cs)
+    set_child(rpr, size_cs)
     pf = style.paragraph_format
     pf.space_before = pf.space_after = Pt(0)
     pf.line_spacing = 1.0
@@ -390,13 +373,11 @@ def row_height(row: Any, mm: float, *, exact: bool = False) -> None:
 
 
 def repeat_header(row: Any) -> None:
-    trpr = row._tr.get_or_add_trPr()
-    trpr.append(OxmlElement("w:tblHeader"))
+    set_child(row._tr.get_or_add_trPr(), OxmlElement("w:tblHeader"))
 
 
 def cant_split(row: Any) -> None:
-    trpr = row._tr.get_or_add_trPr()
-    trpr.insert(0, OxmlElement("w:cantSplit"))
+    set_child(row._tr.get_or_add_trPr(), OxmlElement("w:cantSplit"))
 
 
 def bottom_border(cell: Any) -> None:
@@ -406,12 +387,7 @@ def bottom_border(cell: Any) -> None:
     for k, v in (("w:val", "single"), ("w:sz", "6"), ("w:space", "0"), ("w:color", "000000")):
         bottom.set(qn(k), v)
     borders.append(bottom)
-    # tcBorders goes after tcW/gridSpan/vMerge and before shd/vAlign
-    anchor = tcpr.find(qn("w:vAlign"))
-    if anchor is not None:
-        anchor.addprevious(borders)
-    else:
-        tcpr.append(borders)
+    set_child(tcpr, borders)
 
 
 def loop_row(t: Any, index: int, tag: str) -> None:
@@ -419,6 +395,55 @@ def loop_row(t: Any, index: int, tag: str) -> None:
     row = t.rows[index]
     first = row.cells[0].merge(row.cells[-1]) if len(row.cells) > 1 else row.cells[0]
     cell_text(first, tag, size=9, align="left")
+
+
+# --- schema order -------------------------------------------------------------------------
+# The children of these property elements are sequences in ECMA-376 (rPr: Word's and Strict's order):
+# Word "repairs" a document with a property twice or out of order, so every property we add goes
+# through set_child, which replaces the one there and inserts in this order.
+
+_SEQUENCES = {
+    "tblPr": "tblStyle tblpPr tblOverlap bidiVisual tblStyleRowBandSize tblStyleColBandSize tblW jc tblCellSpacing "
+    "tblInd tblBorders shd tblLayout tblCellMar tblLook tblCaption tblDescription tblPrChange",
+    "pPr": "pStyle keepNext keepLines pageBreakBefore framePr widowControl numPr suppressLineNumbers pBdr shd tabs "
+    "suppressAutoHyphens kinsoku wordWrap overflowPunct topLinePunct autoSpaceDE autoSpaceDN bidi adjustRightInd "
+    "snapToGrid spacing ind contextualSpacing mirrorIndents suppressOverlap jc textDirection textAlignment "
+    "textboxTightWrap outlineLvl divId cnfStyle rPr sectPr pPrChange",
+    "rPr": "ins del moveFrom moveTo rStyle rFonts b bCs i iCs caps smallCaps strike dstrike outline shadow emboss "
+    "imprint noProof snapToGrid vanish webHidden color spacing w kern position sz szCs highlight u effect bdr shd "
+    "fitText vertAlign rtl cs em lang eastAsianLayout specVanish oMath rPrChange",
+    "tcPr": "cnfStyle tcW gridSpan hMerge vMerge tcBorders shd noWrap tcMar textDirection tcFitText vAlign hideMark "
+    "headers cellIns cellDel cellMerge tcPrChange",
+    "sectPr": "headerReference footerReference footnotePr endnotePr type pgSz pgMar paperSrc pgBorders lnNumType "
+    "pgNumType cols formProt vAlign noEndnote titlePg textDirection bidi rtlGutter docGrid printerSettings "
+    "sectPrChange",
+    # trPr's children are a choice in the schema; one of each is all Word expects
+    "trPr": "cnfStyle divId gridBefore gridAfter wBefore wAfter cantSplit trHeight tblHeader tblCellSpacing jc hidden "
+    "ins del trPrChange",
+}
+ORDER = {parent: name.split() for parent, name in _SEQUENCES.items()}
+_REPEATABLE = {"headerReference", "footerReference"}
+
+
+def _local(el: Any) -> str:
+    return str(el.tag).rsplit("}", 1)[-1]
+
+
+def set_child(parent: Any, child: Any) -> Any:
+    """Put `child` into the property element `parent` at its schema position, replacing a child of the
+    same name (so no property is ever written twice or out of order)."""
+    order = ORDER[_local(parent)]
+    name = _local(child)
+    rank = order.index(name)
+    if name not in _REPEATABLE:
+        for old in parent.findall(child.tag):
+            parent.remove(old)
+    later = next((el for el in parent if _local(el) in order and order.index(_local(el)) > rank), None)
+    if later is not None:
+        later.addprevious(child)
+    else:
+        parent.append(child)
+    return child
 
 
 # --- saving -------------------------------------------------------------------------------
@@ -447,6 +472,8 @@ _FONT_TABLE = [
 
 
 def _patch(name: str, data: bytes) -> bytes:
+    if name == "word/settings.xml":  # python-docx's default lacks the zoom percentage the schema requires
+        return data.replace(b'<w:zoom w:val="bestFit"/>', b'<w:zoom w:val="bestFit" w:percent="100"/>')
     if name != "word/fontTable.xml":
         return data
     entries = "".join(

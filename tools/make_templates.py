@@ -18,6 +18,7 @@ from docxkit import (
     BODY,
     H1,
     H2,
+    TABLE,
     TITLE,
     bottom_border,
     cant_split,
@@ -32,6 +33,7 @@ from docxkit import (
     para,
     repeat_header,
     row_height,
+    run,
     save,
     table,
 )
@@ -462,7 +464,7 @@ def recommendation_letter() -> None:
     para(doc, "{{ doc.recipient }}：", align="left")
     body(doc, "{{ doc.opening }}")
     tag(doc, "{%p for e in recommended %}")
-    body(doc, "{{ e.no }}. {{ e.name }}（统一社会信用代码：{{ e.uscc }}），核定分 {{ e.evaluated_total }} 分；")
+    body(doc, "{{ e.no }}. {{ e.name }}（统一社会信用代码：{{ e.uscc }}），核定分 {{ e.evaluated_total }} 分{{ e.end }}")
     tag(doc, "{%p endfor %}")
     tag(doc, "{%p if doc.others_sentence %}")
     body(doc, "{{ doc.others_sentence }}")
@@ -507,6 +509,134 @@ def revision_note() -> None:
     save(doc, OUT / "修改说明.docx")
 
 
+# --- city: 建设单位名单, 报送函, 抽查通知 (wufei city publish / spotcheck) -------------------------------
+# Numbers and sentences that depend on the data come from wufei_docs/city/documents.py; fixed wording is here.
+
+CITY_TABLE = 12  # 仿宋 小四
+CITY_LINE = 28  # the body's exact line height (about 22 lines a page)
+
+
+def city_document(kind: str):
+    """A new city document whose file properties name it and its issuer (tags in docProps/core.xml, rendered
+    like the body)."""
+    doc = new_document(kind)
+    props = doc.core_properties
+    props.title = "{{ doc.title }}"
+    props.author = props.last_modified_by = "{{ doc.issuer }}"
+    page_numbers(doc.sections[0])
+    return doc
+
+
+def city_title(doc, first: str, *more: str) -> None:
+    """方正小标宋简体 二号, centred, a blank line below; each of `more` after a manual line break (a long title
+    breaks where it reads well, not wherever the line is full)."""
+    p = para(doc, first, font=TITLE, size=22, align="center", line=35, after=CITY_LINE, style="Title")
+    for line in more:
+        r = run(p, "", font=TITLE, size=22)
+        r.add_break()
+        r.add_text(line)
+
+
+# An 18-character USCC in 小四 is 42 mm in Times New Roman and up to 53 mm in the wider fonts that stand in
+# for it where it is missing (DejaVu Serif on a Linux PC): its column is 56 mm, 54 mm inside the 1 mm padding.
+USCC_MM = 56
+
+
+def city_table(doc, columns, loop: str) -> None:
+    """A bordered table in 仿宋 小四 with narrow cell padding (the 18-character USCC stays on one line): a bold
+    header row repeated on every page, and one row per item of `loop`. `columns`: (header, width mm, field,
+    align)."""
+    t = table(doc, [w for _, w, _, _ in columns], 4, margin=1)
+    for cell, (label, _, _, _) in zip(t.rows[0].cells, columns, strict=True):
+        cell_text(cell, label, size=CITY_TABLE, font=TABLE, bold=True)
+    repeat_header(t.rows[0])
+    loop_row(t, 1, "{%tr for u in " + loop + " %}")
+    cant_split(t.rows[2])
+    for cell, (_, _, field, align) in zip(t.rows[2].cells, columns, strict=True):
+        cell_text(cell, v("u." + field), size=CITY_TABLE, font=TABLE, align=align)
+    loop_row(t, 3, "{%tr endfor %}")
+
+
+def city_signature(doc) -> None:
+    para(doc)
+    para(doc, "{{ doc.issuer }}", align="right", right_chars=2)
+    para(doc, "{{ doc.date_text }}", align="right", right_chars=2)
+
+
+def city_list() -> None:
+    doc = city_document("“无废城市细胞”建设单位名单")
+    city_title(doc, "{{ doc.title_head }}", "（第{{ doc.batch }}批）")
+    columns = [
+        ("序号", 11, "seq", "center"),
+        ("单位名称", 34, "name", "left"),
+        ("统一社会信用代码", USCC_MM, "uscc", "center"),
+        ("所在县（市、区）", 20, "county", "center"),
+        ("类型", 19, "type", "center"),
+        ("核定分", 16, "evaluated_total", "center"),
+    ]  # 156 mm: the text width between the margins
+    city_table(doc, columns, "units")
+    para(doc)
+    para(doc, "共{{ doc.count }}家。")
+    save(doc, OUT / "建设单位名单.docx")
+
+
+def city_letter() -> None:
+    doc = city_document("评估结果报送函")
+    city_title(doc, "{{ doc.title }}")
+    para(doc, "{{ doc.recipient }}：")
+    body(doc, "根据《赣州市“无废工厂”创建实施方案》有关要求，各县（市、区）工信部门会同当地生态环境部门对申报企业"
+         "开展了验收评估，并将推荐名单和相关申报材料报送我局。经汇总审核，现将第{{ doc.batch }}批评估结果报送如下：")  # fmt: skip
+    heading1(doc, "一、评估情况")
+    body(doc, "{{ doc.summary }}")
+    city_table(doc, [("序号", 20, "no", "center"), ("县（市、区）", 80, "county", "center"),
+                     ("推荐单位数", 56, "units", "center")], "counties")  # fmt: skip
+    heading1(doc, "二、评估结果")
+    body(doc, "{{ doc.results_intro }}")
+    columns = [
+        ("序号", 12, "seq", "center"),
+        ("单位名称", 50, "name", "left"),
+        ("所在县（市、区）", 26, "county", "center"),
+        ("自评分", 22, "self_total", "center"),
+        ("核定分", 22, "evaluated_total", "center"),
+        ("评估结论", 24, "verdict", "center"),
+    ]
+    city_table(doc, columns, "units")
+    heading1(doc, "三、创建进展")
+    body(doc, "{{ doc.progress }}")
+    body(doc, "建议按程序发布{{ doc.list_title }}。")
+    body(doc, "特此函告。")
+    para(doc)
+    body(doc, "附件：{{ doc.list_title }}")
+    city_signature(doc)
+    save(doc, OUT / "报送函.docx")
+
+
+def city_notice() -> None:
+    doc = city_document("抽查通知")
+    city_title(doc, "{{ doc.title }}")
+    para(doc, "{{ doc.addressees }}工信部门：")
+    body(doc, "根据《赣州市“无废工厂”创建实施方案》“监督管理”有关要求，按照{{ doc.recipient }}工作安排，我局决定对"
+         "已公布的“无废工厂”开展第{{ doc.check }}次抽查。现将有关事项通知如下：")  # fmt: skip
+    heading1(doc, "一、抽查对象")
+    body(doc, "{{ doc.selection }}")
+    columns = [
+        ("序号", 11, "seq", "center"),
+        ("单位名称", 43, "name", "left"),
+        ("统一社会信用代码", USCC_MM, "uscc", "center"),
+        ("所在县（市、区）", 24, "county", "center"),
+        ("公布批次", 22, "batch", "center"),
+    ]
+    city_table(doc, columns, "units")
+    heading1(doc, "二、抽查内容")
+    body(doc, "对照《赣州市“无废工厂”评价指标》，重点核查硬性指标（合规性要求）落实情况、工业固体废物产生及"
+         "利用处置台账、危险废物规范化管理情况和申报材料的真实性。")  # fmt: skip
+    heading1(doc, "三、工作要求")
+    body(doc, "请有关县（市、区）工信部门及时通知被抽查单位做好准备，配合现场核查，如实提供相关资料。"
+         "对抽查不合格的单位，将要求其重新开展创建；存在严重违法违规或出现重大事故的，实行摘牌处理。")  # fmt: skip
+    city_signature(doc)
+    save(doc, OUT / "抽查通知.docx")
+
+
 def main() -> None:
     report()
     rubric_sheet(evaluated=False)
@@ -515,6 +645,9 @@ def main() -> None:
     recommendation_list()
     recommendation_letter()
     revision_note()
+    city_list()
+    city_letter()
+    city_notice()
     for path in sorted(OUT.glob("*.docx")):
         print(f"{path.relative_to(OUT.parent)}  {path.stat().st_size} bytes")
 

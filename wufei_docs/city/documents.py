@@ -1,32 +1,25 @@
 """The city's documents, as bytes: the published list (docx + xlsx), the cover letter, the 抽查通知.
 
-Pure functions of their view data (no database, no clock), so the same batch always gives the same
-files. Layout helpers live in `docfmt`; this module only says what the documents contain.
+Pure functions of their data (no database, no clock), so the same batch always gives the same files.
+Each .docx is a template (templates/建设单位名单.docx, 报送函.docx, 抽查通知.docx, or a city office's restyled
+copy in a `--templates` folder) rendered by `render.render_docx`; this module makes the view data: every
+number and every sentence that depends on the data. The .xlsx is written by `xlsxout`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-from wufei_docs.city.docfmt import (
-    body,
-    chinese_date,
-    docx_bytes,
-    heading,
-    new_document,
-    number,
-    signature,
-    table,
-    title,
-    xlsx_bytes,
-)
+from wufei_docs.city.docfmt import chinese_date, number
 
 ISSUER = "赣州市工业和信息化局"
 RECIPIENT = "市“无废城市”建设工作领导小组办公室"
-SCHEME = "《赣州市“无废工厂”创建实施方案》"
+LIST_HEAD = "赣州市“无废城市细胞”建设单位名单"
 LIST_HEADERS = ("序号", "单位名称", "统一社会信用代码", "所在县（市、区）", "类型", "核定分")
-LIST_WIDTHS_MM = (12, 36, 48, 22, 21, 17)  # 156 mm: the text width between the margins
+NOTICE_TITLE = "关于开展“无废工厂”抽查工作的通知"
 NOTICE_FILE = "抽查通知.docx"
 
 
@@ -74,7 +67,7 @@ class Drawn:
 
 
 def list_title(batch: int) -> str:
-    return f"赣州市“无废城市细胞”建设单位名单（第{batch}批）"
+    return f"{LIST_HEAD}（第{batch}批）"
 
 
 def letter_title(batch: int) -> str:
@@ -85,81 +78,61 @@ def list_row(u: Listed) -> tuple[object, ...]:
     return (u.seq, u.name, u.uscc, u.county, u.type, number(u.evaluated_total))
 
 
-def list_docx(batch: int, day: dt.date, rows: list[Listed]) -> bytes:
-    head = list_title(batch)
-    doc = new_document(head, ISSUER, day)
-    title(doc, head)
-    table(doc, LIST_HEADERS, [list_row(u) for u in rows], LIST_WIDTHS_MM, centred=(True, False, True, True, True, True))
-    body(doc, "", indent=False)
-    body(doc, f"共{len(rows)}家。", indent=False)
-    return docx_bytes(doc)
+def list_view(batch: int, day: dt.date, rows: list[Listed]) -> dict[str, Any]:
+    """The view data of the published list (建设单位名单.docx)."""
+    return {
+        "doc": {**_signed(day), "title": list_title(batch), "title_head": LIST_HEAD, "batch": batch, "count": len(rows)},
+        "units": [dict(zip(("seq", "name", "uscc", "county", "type", "evaluated_total"), list_row(u), strict=True))
+                  for u in rows],
+    }  # fmt: skip
 
 
-def list_xlsx(batch: int, day: dt.date, rows: list[Listed]) -> bytes:
-    """The same list as a workbook: header row frozen, widths set, scores as numbers."""
-    from openpyxl import Workbook  # type: ignore[import-untyped]
-    from openpyxl.styles import Alignment, Border, Font, Side  # type: ignore[import-untyped]
+def list_docx(batch: int, day: dt.date, rows: list[Listed], templates: Path | None = None) -> bytes:
+    from wufei_docs.render.templates import CITY_LIST
 
-    from wufei_docs.files.safety import text_not_formulas
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = f"第{batch}批"
-    ws.append(list(LIST_HEADERS))
-    for u in rows:
-        ws.append([u.seq, u.name, u.uscc, u.county, u.type, u.evaluated_total])
-    text_not_formulas(ws)
-    thin = Side(style="thin")
-    for row in ws.iter_rows():
-        for cell in row:
-            cell.font = Font(name="仿宋", size=12, bold=cell.row == 1)
-            cell.border = Border(left=thin, right=thin, top=thin, bottom=thin)
-            cell.alignment = Alignment(horizontal="left" if cell.column == 2 else "center", vertical="center")
-    for letter, width in zip("ABCDEF", (6, 44, 24, 18, 12, 10), strict=True):
-        ws.column_dimensions[letter].width = width
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = ws.dimensions
-    ws.print_title_rows = "1:1"
-    ws.oddHeader.center.text = list_title(batch)
-    wb.properties.title = list_title(batch)
-    wb.properties.creator = ISSUER
-    return xlsx_bytes(wb, day)
+    return _render(CITY_LIST, list_view(batch, day, rows), templates)
 
 
-def letter_docx(batch: int, day: dt.date, rows: list[Listed], progress: Progress, threshold: float) -> bytes:
-    """The cover letter to the 领导小组办公室: counts per county, the evaluation results, progress."""
-    head = letter_title(batch)
-    doc = new_document(head, ISSUER, day)
-    title(doc, head)
-    body(doc, f"{RECIPIENT}：", indent=False)
-    body(
-        doc,
-        f"根据{SCHEME}有关要求，各县（市、区）工信部门会同当地生态环境部门对申报企业开展了验收评估，"
-        f"并将推荐名单和相关申报材料报送我局。经汇总审核，现将第{batch}批评估结果报送如下：",
-    )
+def list_xlsx(batch: int, rows: list[Listed]) -> bytes:
+    """The same list as a workbook: header row frozen and printed on every page, widths set, scores as numbers
+    (xlsxout: fixed file dates, so the same list gives the same bytes)."""
+    from wufei_docs.excel.xlsxout import Sheet, workbook_bytes
+
+    values = [[u.seq, u.name, u.uscc, u.county, u.type, u.evaluated_total] for u in rows]
+    sheet = Sheet(f"第{batch}批", None, LIST_HEADERS, values, (6, 44, 24, 18, 12, 10), page_header=list_title(batch))
+    return workbook_bytes([sheet], creator=ISSUER)
+
+
+def letter_view(batch: int, day: dt.date, rows: list[Listed], progress: Progress, threshold: float) -> dict[str, Any]:
+    """The view data of the cover letter to the 领导小组办公室 (报送函.docx): counts per county, the
+    evaluation results, progress toward the target."""
     counties = _per_county(rows)
-    heading(doc, "一、评估情况")
-    body(doc, _summary(rows, counties, threshold))
-    table(
-        doc, ("序号", "县（市、区）", "推荐单位数"), [(i, c, n) for i, (c, n) in enumerate(counties, 1)], (20, 80, 56)
-    )
-    heading(doc, "二、评估结果")
-    body(doc, "各单位自评分、核定分及评估结论如下：")
-    table(
-        doc,
-        ("序号", "单位名称", "所在县（市、区）", "自评分", "核定分", "评估结论"),
-        [(u.seq, u.name, u.county, number(u.self_total), number(u.evaluated_total), u.verdict or "—") for u in rows],
-        (12, 50, 26, 22, 22, 24),
-        centred=(True, False, True, True, True, True),
-    )
-    heading(doc, "三、创建进展")
-    body(doc, progress_sentence(progress, day, batch_count=len(rows)))
-    body(doc, f"建议按程序发布{list_title(batch)}。")
-    body(doc, "特此函告。")
-    body(doc, "", indent=False)
-    body(doc, f"附件：{list_title(batch)}", indent=True)
-    signature(doc, ISSUER, day)
-    return docx_bytes(doc)
+    return {
+        "doc": {
+            **_signed(day),
+            "title": letter_title(batch),
+            "batch": batch,
+            "recipient": RECIPIENT,
+            "summary": _summary(rows, counties, threshold),
+            "results_intro": ("该单位" if len(rows) == 1 else "各单位") + "自评分、核定分及评估结论如下：",
+            "progress": progress_sentence(progress, day, batch_count=len(rows)),
+            "list_title": list_title(batch),
+        },
+        "counties": [{"no": i, "county": c, "units": n} for i, (c, n) in enumerate(counties, 1)],
+        "units": [
+            {"seq": u.seq, "name": u.name, "county": u.county, "self_total": number(u.self_total),
+             "evaluated_total": number(u.evaluated_total), "verdict": u.verdict or "—"}
+            for u in rows
+        ],
+    }  # fmt: skip
+
+
+def letter_docx(
+    batch: int, day: dt.date, rows: list[Listed], progress: Progress, threshold: float, templates: Path | None = None
+) -> bytes:
+    from wufei_docs.render.templates import CITY_LETTER
+
+    return _render(CITY_LETTER, letter_view(batch, day, rows, progress, threshold), templates)
 
 
 def progress_sentence(p: Progress, day: dt.date, *, batch_count: int | None = None) -> str:
@@ -180,45 +153,49 @@ def progress_sentence(p: Progress, day: dt.date, *, batch_count: int | None = No
     return text
 
 
-def notice_docx(check: int, day: dt.date, seed: int, population: int, drawn: list[Drawn]) -> bytes:
-    """抽查通知 to the counties concerned, naming the units drawn and how they were drawn."""
-    head = "关于开展“无废工厂”抽查工作的通知"
-    doc = new_document(head, ISSUER, day)
-    title(doc, head)
-    counties = sorted({d.county for d in drawn}, key=[d.county for d in drawn].index)
-    body(doc, f"{'、'.join(counties)}工信部门：", indent=False)
-    body(
-        doc,
-        f"根据{SCHEME}“监督管理”有关要求，按照{RECIPIENT}工作安排，我局决定对已公布的“无废工厂”"
-        f"开展第{check}次抽查。现将有关事项通知如下：",
-    )
-    heading(doc, "一、抽查对象")
-    body(
-        doc,
-        f"从已公布的{population}家“无废工厂”中随机抽取{len(drawn)}家（按统一社会信用代码排序，"
-        f"随机数种子{seed}，抽取结果可复核），名单如下：",
-    )
-    table(
-        doc,
-        ("序号", "单位名称", "统一社会信用代码", "所在县（市、区）", "公布批次"),
-        [(d.seq, d.name, d.uscc, d.county, f"第{d.batch}批" if d.batch else "—") for d in drawn],
-        (12, 50, 46, 24, 24),
-        centred=(True, False, True, True, True),
-    )
-    heading(doc, "二、抽查内容")
-    body(
-        doc,
-        "对照《赣州市“无废工厂”评价指标》，重点核查硬性指标（合规性要求）落实情况、工业固体废物产生及"
-        "利用处置台账、危险废物规范化管理情况和申报材料的真实性。",
-    )
-    heading(doc, "三、工作要求")
-    body(
-        doc,
-        "请有关县（市、区）工信部门及时通知被抽查单位做好准备，配合现场核查，如实提供相关资料。"
-        "对抽查不合格的单位，将要求其重新开展创建；存在严重违法违规或出现重大事故的，实行摘牌处理。",
-    )
-    signature(doc, ISSUER, day)
-    return docx_bytes(doc)
+def notice_view(check: int, day: dt.date, seed: int, population: int, drawn: list[Drawn]) -> dict[str, Any]:
+    """The view data of the 抽查通知 to the counties concerned (抽查通知.docx): the units drawn and how."""
+    counties = list(dict.fromkeys(d.county for d in drawn))
+    how = f"按统一社会信用代码排序，随机数种子{seed}，抽取结果可复核"
+    follows = "具体如下：" if len(drawn) == 1 else "名单如下："
+    if len(drawn) == population:
+        selection = f"已公布的{population}家“无废工厂”全部列入本次抽查（{how}），{follows}"
+    else:
+        selection = f"从已公布的{population}家“无废工厂”中随机抽取{len(drawn)}家（{how}），{follows}"
+    return {
+        "doc": {
+            **_signed(day),
+            "title": NOTICE_TITLE,
+            "addressees": "、".join(counties),
+            "recipient": RECIPIENT,
+            "check": check,
+            "selection": selection,
+        },
+        "units": [
+            {"seq": d.seq, "name": d.name, "uscc": d.uscc, "county": d.county,
+             "batch": f"第{d.batch}批" if d.batch else "—"}
+            for d in drawn
+        ],
+    }  # fmt: skip
+
+
+def notice_docx(
+    check: int, day: dt.date, seed: int, population: int, drawn: list[Drawn], templates: Path | None = None
+) -> bytes:
+    from wufei_docs.render.templates import CITY_NOTICE
+
+    return _render(CITY_NOTICE, notice_view(check, day, seed, population, drawn), templates)
+
+
+def _signed(day: dt.date) -> dict[str, str]:
+    return {"issuer": ISSUER, "date_text": chinese_date(day)}
+
+
+def _render(name: str, context: dict[str, Any], templates: Path | None) -> bytes:
+    from wufei_docs.render.engine import render_docx
+    from wufei_docs.render.templates import template_path
+
+    return render_docx(template_path(name, templates), context)
 
 
 def _per_county(rows: list[Listed]) -> list[tuple[str, int]]:
@@ -229,14 +206,23 @@ def _per_county(rows: list[Listed]) -> list[tuple[str, int]]:
 
 
 def _summary(rows: list[Listed], counties: list[tuple[str, int]], threshold: float) -> str:
+    """“本批共汇总2个县（市、区）推荐的4家企业，核定分在95—105分之间，均达到90分的达标基准分。”, said of one
+    county by its name and of one unit without “均”."""
+    where = counties[0][0] if len(counties) == 1 else f"{len(counties)}个县（市、区）"
+    text = f"本批为{where}推荐的1家企业" if len(rows) == 1 else f"本批共汇总{where}推荐的{len(rows)}家企业"
     scores = [u.evaluated_total for u in rows if u.evaluated_total is not None]
-    text = f"本批共汇总{len(counties)}个县（市、区）推荐的{len(rows)}家企业"
     if not scores:
         return text + "。"
     low, high = min(scores), max(scores)
     span = f"核定分为{number(low)}分" if low == high else f"核定分在{number(low)}—{number(high)}分之间"
     below = sum(1 for s in scores if s < threshold)
-    tail = (
-        f"，均达到{number(threshold)}分的达标基准分。" if not below else f"，其中{below}家低于{number(threshold)}分。"
-    )
+    base = f"{number(threshold)}分的达标基准分"
+    if len(scores) == 1:
+        tail = f"，低于{base}。" if below else f"，达到{base}。"
+    elif below == 0:
+        tail = f"，均达到{base}。"
+    elif below == len(scores):
+        tail = f"，均低于{base}。"
+    else:
+        tail = f"，其中{below}家低于{number(threshold)}分。"
     return f"{text}，{span}{tail}"

@@ -58,8 +58,10 @@ def publish(
     *,
     only: list[str] | None = None,
     rubric_id: str = DEFAULT_RUBRIC,
+    templates: Path | None = None,
 ) -> PublishReport:
-    """Publish batch N: every 推荐 unit (or the `only` ones) becomes 公布; list, xlsx and cover letter written.
+    """Publish batch N: every 推荐 unit (or the `only` ones) becomes 公布; list, xlsx and cover letter written
+    (the .docx from the city office's restyled templates in `templates`, where it has them).
 
     Publishing an existing batch again changes nothing and rewrites its documents as they were.
     """
@@ -72,7 +74,7 @@ def publish(
             raise InputError(None, f"第{batch}批已于 {existing[0]} 公布，不能再加入单位；请公布新的一批。")
         listed = _frozen(conn, batch)
         day, standing = dt.date.fromisoformat(existing[0]), _progress_from_json(existing[1])
-        files = _write_list(out_dir, batch, day, listed, standing, rubric.pass_threshold)
+        files = _write_list(out_dir, batch, day, listed, standing, rubric.pass_threshold, templates)
         return PublishReport(batch, listed, files, reissued=True)
     latest = conn.execute("SELECT coalesce(max(number), 0) FROM batches").fetchone()[0]
     if batch != latest + 1:
@@ -97,7 +99,7 @@ def publish(
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [(batch, r.seq, r.uscc, r.name, r.county, r.type, r.self_total, r.evaluated_total, r.verdict) for r in listed],
     )
-    files = _write_list(out_dir, batch, change.date, listed, standing, rubric.pass_threshold)
+    files = _write_list(out_dir, batch, change.date, listed, standing, rubric.pass_threshold, templates)
     return PublishReport(batch, listed, files, reissued=False)
 
 
@@ -134,19 +136,34 @@ def _frozen(conn: sqlite3.Connection, batch: int) -> list[docs.Listed]:
 
 
 def _write_list(
-    out_dir: Path, batch: int, day: dt.date, listed: list[docs.Listed], standing: docs.Progress, threshold: float
+    out_dir: Path,
+    batch: int,
+    day: dt.date,
+    listed: list[docs.Listed],
+    standing: docs.Progress,
+    threshold: float,
+    templates: Path | None,
 ) -> list[Path]:
     """Render all three documents, then write them (atomically, each)."""
     rendered = {
-        f"{docs.list_title(batch)}.docx": docs.list_docx(batch, day, listed),
-        f"{docs.list_title(batch)}.xlsx": docs.list_xlsx(batch, day, listed),
-        f"{docs.letter_title(batch)}.docx": docs.letter_docx(batch, day, listed, standing, threshold),
+        f"{docs.list_title(batch)}.docx": docs.list_docx(batch, day, listed, templates),
+        f"{docs.list_title(batch)}.xlsx": docs.list_xlsx(batch, listed),
+        f"{docs.letter_title(batch)}.docx": docs.letter_docx(batch, day, listed, standing, threshold, templates),
     }
     return _write(out_dir, rendered)
 
 
-def spotcheck(conn: sqlite3.Connection, sample: int, seed: int, out_dir: Path, change: Change) -> SpotcheckReport:
-    """Draw `sample` published units with random.Random(seed) over the USCC-sorted population."""
+def spotcheck(
+    conn: sqlite3.Connection,
+    sample: int,
+    seed: int,
+    out_dir: Path,
+    change: Change,
+    *,
+    templates: Path | None = None,
+) -> SpotcheckReport:
+    """Draw `sample` published units with random.Random(seed) over the USCC-sorted population; the 抽查通知
+    from the city office's restyled template in `templates` if it has one."""
     population = units(conn, PUBLISHED)
     if sample < 1:
         raise InputError(None, "抽查数量（--sample）应至少为 1")
@@ -172,7 +189,7 @@ def spotcheck(conn: sqlite3.Connection, sample: int, seed: int, out_dir: Path, c
     for unit in drawn_units:
         change_status(conn, unit, CHECKING, "抽查", change, reason, data={"check": check, "seed": seed})
     drawn = [docs.Drawn(i, u.name, u.uscc, u.county, u.batch) for i, u in enumerate(drawn_units, 1)]
-    notice = docs.notice_docx(check, change.date, seed, len(population), drawn)
+    notice = docs.notice_docx(check, change.date, seed, len(population), drawn, templates)
     files = _write(out_dir, {docs.NOTICE_FILE: notice})
     return SpotcheckReport(check, seed, len(population), drawn, files)
 

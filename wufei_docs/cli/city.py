@@ -49,6 +49,14 @@ When = Annotated[
 ]
 Wait = Annotated[float, typer.Option("--wait", help="登记库被其他命令占用时最多等待的秒数。", min=0)]
 Reason = Annotated[str | None, typer.Option("--reason", metavar="TEXT", help="原因（记入变更记录）。")]
+Templates = Annotated[
+    Path | None,
+    typer.Option(
+        "--templates",
+        metavar="DIR",
+        help="使用此文件夹中修改过的模板（wufei templates export 导出；缺少的用内置模板）。",
+    ),
+]
 DEFAULT_DB = Path(REGISTER_DB)
 
 
@@ -151,6 +159,7 @@ def publish_cmd(
     by: By = None,
     when: When = None,
     wait: Wait = 30.0,
+    templates: Templates = None,
 ) -> None:
     """公布第 N 批建设单位名单（docx + xlsx）并生成致领导小组办公室的报送函；公布的单位状态改为“公布”。"""
     with handled():
@@ -158,7 +167,7 @@ def publish_cmd(
 
         only = [normalise_uscc(u) for u in uscc] if uscc else None
         with _register(db, wait) as conn:
-            report = publish(conn, batch, output, _change(by, when, reason), only=only)
+            report = publish(conn, batch, output, _change(by, when, reason), only=only, templates=templates)
         if report.reissued:
             out(f"第{batch}批此前已公布（{len(report.listed)} 家），登记库未作更改，已重新生成文件：")
         else:
@@ -198,13 +207,14 @@ def spotcheck_cmd(
     by: By = None,
     when: When = None,
     wait: Wait = 30.0,
+    templates: Templates = None,
 ) -> None:
     """从“公布”状态的单位中按种子随机抽查（可复核），被抽中的单位状态改为“抽查中”，并生成抽查通知.docx。"""
     with handled():
         from wufei_docs.city import spotcheck
 
         with _register(db, wait) as conn:
-            report = spotcheck(conn, sample, seed, output, _change(by, when, reason))
+            report = spotcheck(conn, sample, seed, output, _change(by, when, reason), templates=templates)
         out(
             f"第{report.check}次抽查：从 {report.population} 家已公布单位中抽取 {len(report.drawn)} 家（种子 {seed}）："
         )

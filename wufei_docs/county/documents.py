@@ -78,6 +78,8 @@ def county_view(report: BundleReport, evaluation: Evaluation) -> dict[str, Any]:
     from wufei_docs.render.numfmt import cn_date
 
     recommended = [_entry_view(i, e) for i, e in enumerate(report.recommended, 1)]
+    for i, entry in enumerate(recommended, 1):  # the 推荐函 lists them in one sentence: “…；…；…。”
+        entry["end"] = "。" if i == len(recommended) else "；"
     others = [_entry_view(i, e) for i, e in enumerate(report.not_recommended, 1)]
     date = bundle_date(evaluation)
     partners = [n for n in evaluation.evaluators if n != issuer_name(evaluation)]

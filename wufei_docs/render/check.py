@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from wufei_docs.errors import TemplateError
-from wufei_docs.render.templates import ALL_TEMPLATE_NAMES, COUNTY_TEMPLATE_NAMES
+from wufei_docs.render.templates import CITY_TEMPLATE_NAMES, COUNTY_TEMPLATE_NAMES, USER_TEMPLATE_NAMES
 
 
 @dataclass
@@ -42,7 +42,7 @@ def check_templates(folder: Path) -> CheckReport:
     if not folder.is_dir():
         raise TemplateError(f"模板文件夹 {folder} 不存在或不是文件夹")
     report = CheckReport(folder)
-    for name in ALL_TEMPLATE_NAMES:
+    for name in USER_TEMPLATE_NAMES:
         path = folder / name
         if not path.is_file():
             report.missing.append(name)
@@ -140,8 +140,11 @@ def _render_sample(path: Path) -> list[str]:
 
 
 def _sample_context(template: str) -> dict[str, Any]:
-    """Sample data shaped like what the template gets: a county bundle's or an enterprise's."""
-    from wufei_docs.render.samples import sample_context, sample_county_context
+    """Sample data shaped like what the template gets: the city's, a county bundle's or an enterprise's."""
+    from wufei_docs.render.samples import sample_city_context, sample_context, sample_county_context
+
+    if template in CITY_TEMPLATE_NAMES:
+        return sample_city_context(template)
 
     return sample_county_context() if template in COUNTY_TEMPLATE_NAMES else sample_context()
 

@@ -28,6 +28,12 @@ def sample_context() -> dict[str, Any]:
     return copy.deepcopy(_context())
 
 
+def sample_city_context(template: str) -> dict[str, Any]:
+    """A city document's view (city/documents.py: list_view, letter_view, notice_view) of two units in two
+    counties."""
+    return copy.deepcopy(_CITY[template])
+
+
 def sample_county_context() -> dict[str, Any]:
     """A county's view (bundle/documents.county_view) of one recommended and one not recommended unit."""
     return copy.deepcopy(_COUNTY)
@@ -57,6 +63,7 @@ _COUNTY: dict[str, Any] = {
             "evaluated": "2025-03-12",
             "opinion": "同意推荐",
             "reason": "",
+            "end": "。",
         }
     ],
     "others": [
@@ -73,4 +80,87 @@ _COUNTY: dict[str, Any] = {
             "reason": "核定分 86.5 低于 90 分",
         }
     ],
+}
+
+_CITY: dict[str, dict[str, Any]] = {
+    "建设单位名单.docx": {
+        "doc": {
+            "issuer": "赣州市工业和信息化局",
+            "date_text": "2025年4月10日",
+            "title": "赣州市“无废城市细胞”建设单位名单（第1批）",
+            "title_head": "赣州市“无废城市细胞”建设单位名单",
+            "batch": 1,
+            "count": 2,
+        },
+        "units": [
+            {
+                "seq": 1,
+                "name": "赣州示例材料有限公司",
+                "uscc": "91360702MA35L0AB16",
+                "county": "章贡区",
+                "type": "无废工厂",
+                "evaluated_total": "98",
+            },
+            {
+                "seq": 2,
+                "name": "赣州示例制造有限公司",
+                "uscc": "91360703MA38K2XP3H",
+                "county": "南康区",
+                "type": "无废工厂",
+                "evaluated_total": "92.5",
+            },
+        ],
+    },
+    "报送函.docx": {
+        "doc": {
+            "issuer": "赣州市工业和信息化局",
+            "date_text": "2025年4月10日",
+            "title": "关于报送第1批“无废工厂”评估结果的函",
+            "batch": 1,
+            "recipient": "市“无废城市”建设工作领导小组办公室",
+            "summary": "本批共汇总2个县（市、区）推荐的2家企业，核定分在92.5—98分之间，均达到90分的达标基准分。",
+            "results_intro": "各单位自评分、核定分及评估结论如下：",
+            "progress": "截至2025年4月10日，全市累计公布“无废工厂”2家（含本批2家），为到2025年创建12家目标的16.7%，尚差10家。申报截止日期为2025年6月30日，距截止还有81天。",
+            "list_title": "赣州市“无废城市细胞”建设单位名单（第1批）",
+        },
+        "counties": [{"no": 1, "county": "章贡区", "units": 1}, {"no": 2, "county": "南康区", "units": 1}],
+        "units": [
+            {
+                "seq": 1,
+                "name": "赣州示例材料有限公司",
+                "county": "章贡区",
+                "self_total": "100",
+                "evaluated_total": "98",
+                "verdict": "达标",
+            },
+            {
+                "seq": 2,
+                "name": "赣州示例制造有限公司",
+                "county": "南康区",
+                "self_total": "95",
+                "evaluated_total": "92.5",
+                "verdict": "达标",
+            },
+        ],
+    },
+    "抽查通知.docx": {
+        "doc": {
+            "issuer": "赣州市工业和信息化局",
+            "date_text": "2025年4月10日",
+            "title": "关于开展“无废工厂”抽查工作的通知",
+            "addressees": "章贡区",
+            "recipient": "市“无废城市”建设工作领导小组办公室",
+            "check": 1,
+            "selection": "从已公布的2家“无废工厂”中随机抽取1家（按统一社会信用代码排序，随机数种子7，抽取结果可复核），具体如下：",
+        },
+        "units": [
+            {
+                "seq": 1,
+                "name": "赣州示例材料有限公司",
+                "uscc": "91360702MA35L0AB16",
+                "county": "章贡区",
+                "batch": "第1批",
+            }
+        ],
+    },
 }

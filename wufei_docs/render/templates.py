@@ -21,7 +21,12 @@ TEMPLATE_NAMES = (REPORT, SHEET, SHEET_EVALUATED, FORM)  # an enterprise package
 COUNTY_LIST = "推荐名单.docx"
 COUNTY_LETTER = "推荐函.docx"
 COUNTY_TEMPLATE_NAMES = (COUNTY_LIST, COUNTY_LETTER)  # the county bundle's own documents
-ALL_TEMPLATE_NAMES = (*TEMPLATE_NAMES, *COUNTY_TEMPLATE_NAMES)
+ALL_TEMPLATE_NAMES = (*TEMPLATE_NAMES, *COUNTY_TEMPLATE_NAMES)  # what a county bundle renders
+CITY_LIST = "建设单位名单.docx"
+CITY_LETTER = "报送函.docx"
+CITY_NOTICE = "抽查通知.docx"
+CITY_TEMPLATE_NAMES = (CITY_LIST, CITY_LETTER, CITY_NOTICE)  # wufei city publish / spotcheck
+USER_TEMPLATE_NAMES = (*ALL_TEMPLATE_NAMES, *CITY_TEMPLATE_NAMES)  # what `templates export/check` cover
 REVISION_NOTE = "修改说明.docx"  # built-in only: the change note is not part of what users restyle
 # output file name → template name (FORMAT.md §4); the county variant of 附件1 replaces SHEET
 OUTPUTS = {REPORT: REPORT, "附件1-评价指标自评表.docx": SHEET, "附件2-评估申报表.docx": FORM}
@@ -62,14 +67,14 @@ def templates_for(*, evaluated: bool, templates: Path | None = None) -> dict[str
 def export_templates(folder: Path, *, force: bool = False) -> list[Path]:
     """Copy the built-in templates into `folder` for local editing; never overwrite unless forced."""
     source = builtin_dir()
-    targets = [folder / name for name in ALL_TEMPLATE_NAMES]
+    targets = [folder / name for name in USER_TEMPLATE_NAMES]
     existing = [t for t in targets if t.exists()]
     if existing and not force:
         names = "、".join(t.name for t in existing)
         raise OutputError(f"{folder} 中已有 {names}；如需覆盖请加 --force")
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        for name, target in zip(ALL_TEMPLATE_NAMES, targets, strict=True):
+        for name, target in zip(USER_TEMPLATE_NAMES, targets, strict=True):
             shutil.copyfile(source / name, target)
     except OSError as e:
         raise OutputError(f"无法写入 {e.filename or folder}：{e.strerror or e}") from None
