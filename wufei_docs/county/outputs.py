@@ -15,7 +15,7 @@ from wufei_docs.county.pool import Task
 from wufei_docs.county.rules import bundle_date
 from wufei_docs.county.types import ENTERPRISE_FOLDER, Assessed, BundleReport
 from wufei_docs.errors import OutputError
-from wufei_docs.files.names import HISTORY
+from wufei_docs.files.names import HISTORY, MANIFEST
 from wufei_docs.model import Evaluation
 
 BUNDLE_FORMAT = "wufei/bundle-1"
@@ -76,7 +76,6 @@ def package_files(target: Path, fingerprint: str) -> dict[str, str] | None:
     """The file hashes of the package in `target` if it is complete and built from `fingerprint`
     (same test as package.package_is_current, reading the manifest once)."""
     from wufei_docs.files.fsutil import Journal
-    from wufei_docs.package.writer import MANIFEST
 
     try:
         manifest = json.loads((target / MANIFEST).read_bytes())
