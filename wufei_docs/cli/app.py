@@ -170,24 +170,20 @@ def score_cmd(
 ) -> None:
     """计算得分：各类别及各项得分、总分、结论和提示。"""
     with handled():
-        from wufei_docs.loading import check
-        from wufei_docs.scoring.score import score
+        from wufei_docs.package.build import score_file
 
-        checked = check(file)
-        result = score(checked.enterprise, checked.rubric)
+        scored = score_file(file)
         if as_json:
-            payload = result.to_json()
-            payload["warnings"] = [*checked.warnings, *payload["warnings"]]
-            out(json.dumps(payload, ensure_ascii=False, indent=2))
+            out(json.dumps(scored.to_json(), ensure_ascii=False, indent=2))
             return
         from rich.console import Console
 
         from wufei_docs.cli.report import print_report
 
         console = Console(highlight=False)
-        for w in checked.warnings:
+        for w in scored.checked.warnings:
             console.print(f"提示：{w}", markup=False)
-        print_report(console, result, checked.rubric)
+        print_report(console, scored.result, scored.checked.rubric)
 
 
 def main() -> None:

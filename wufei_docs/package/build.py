@@ -1,6 +1,7 @@
 """`wufei build` as a library: validate → score → view model → three documents → Package → disk.
 
 build(path, out_dir, pdf=False, templates=None) -> WriteReport     the whole command
+score_file(path) -> Scored                                          its first half: `wufei score`, /api/score
 build_package(checked, result, source_bytes=…, …) -> Package        rendering only (bundle uses it)
 fingerprint(source_bytes, rubric_id, …) -> str                      known before rendering
 attach_pdfs(packages) -> list[Package]                              PDFs for many packages, one soffice
@@ -9,7 +10,7 @@ attach_pdfs(packages) -> list[Package]                              PDFs for man
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,32 @@ def build(path: str | Path, out_dir: str | Path, *, pdf: bool = False, templates
         raise OutputError(f"无法写入 {out_dir}：{e.strerror or e}") from None
     report.messages += [f"提示：{w}" for w in [*checked.warnings, *result.warnings]]
     return report
+
+
+@dataclass(frozen=True)
+class Scored:
+    """An enterprise file validated and scored: what `wufei score` prints and `--json` (FORMAT.md §3) gives."""
+
+    checked: Checked
+    result: ScoreResult
+
+    @property
+    def warnings(self) -> list[str]:
+        return [*self.checked.warnings, *self.result.warnings]
+
+    def to_json(self) -> dict[str, Any]:
+        payload = self.result.to_json()
+        payload["warnings"] = self.warnings
+        return payload
+
+
+def score_file(path: str | Path) -> Scored:
+    """Validate and score one enterprise file (YAML or xlsx); InputError lists every problem."""
+    from wufei_docs.loading import check
+    from wufei_docs.scoring.score import score
+
+    checked = check(path)
+    return Scored(checked, score(checked.enterprise, checked.rubric))
 
 
 def build_package(
