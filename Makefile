@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean bytecode
+.PHONY: demo test lint bench clean bytecode serve
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ demo: $(STAMP) bytecode
 	$(BIN)/wufei build inputs/南康家具制造.yaml -o outputs/南康家具制造 $$(command -v soffice >/dev/null 2>&1 && echo --pdf)
 	$(BIN)/wufei bundle inputs --evaluation inputs/county/章贡区-evaluation.yaml -o outputs/章贡区推荐材料
 	@echo "演示完成：申报材料在 outputs/ 下，县级推荐材料在 outputs/章贡区推荐材料/（及 .zip）。"
+
+# the web app on this machine (opens the browser; workspace ./wufei-workspace)
+serve: $(STAMP) bytecode
+	$(BIN)/wufei serve
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -2,4 +2,4 @@
 
 from __future__ import annotations
 
-from . import city, county, documents, revisions, workbook  # noqa: F401
+from . import city, county, documents, revisions, serve, workbook  # noqa: F401

@@ -1,0 +1,291 @@
+"""Every call the web app makes into the rest of the library, in one place.
+
+Each web action is one of these calls, as the CLI command of the same name makes it; nothing here scores,
+validates or renders by itself. (When the library moves into sub-packages, only the imports below change.)
+
+    check_file(path) -> Checked                  api.check                       (wufei validate)
+    check_data(data, source) -> Checked          validation.validate_enterprise  (the same, on form data)
+    raw_data(path) -> dict                       loaders.read_raw(path).data     (a draft that is not valid yet)
+    score_payload(checked) -> dict               scoring.score(...).to_json()    (wufei score --json)
+    build(path, out, pdf) -> WriteReport         build.build                     (wufei build)
+    mark_final(folder, by) -> FinalReport        package.mark_final              (wufei final)
+    write_skeleton(path) -> Path                 init.write_skeleton             (wufei init)
+    convert(src, dst) -> Checked                 convert.convert                 (wufei convert)
+    enterprise_yaml(data, comment) -> str        convert.enterprise_yaml/enterprise_data
+    check_evaluation(data, source) -> Evaluation validation.validate_evaluation
+    load_evaluation(path) -> Evaluation          api.load_evaluation
+    bundle(folder, evaluation, out) -> report    bundle.bundle (+ bundle.summary_lines)   (wufei bundle)
+    city_*                                       city.open_register/transaction + import_bundles, publish,
+                                                 spotcheck, delist, record_result, status, history, register.units
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import InputError, OutputError, Problem, WufeiError  # the error family (light module)
+
+__all__ = ["InputError", "OutputError", "Problem", "WufeiError"]
+
+if TYPE_CHECKING:
+    from ..bundle import BundleReport
+    from ..city.importer import ImportReport
+    from ..city.publishing import PublishReport, SpotcheckReport
+    from ..city.register import Unit
+    from ..city.status import Status
+    from ..model import Evaluation
+    from ..package import FinalReport, WriteReport
+    from ..rubric import Rubric
+    from ..validation import Checked
+
+# Rendering keeps per-process state (the bundle's worker setup, the template store it points at): one
+# document-writing call at a time in this process. Checking and scoring are pure and run in parallel.
+_RENDER = threading.Lock()
+
+
+def version() -> str:
+    from .. import __version__
+
+    return __version__
+
+
+def rubric(rubric_id: str = "ganzhou-2023") -> Rubric:
+    from ..rubric import load_rubric
+
+    return load_rubric(rubric_id)
+
+
+# --- enterprise -------------------------------------------------------------------------------------
+
+
+def check_file(path: Path) -> Checked:
+    """`wufei validate FILE`: raises InputError with every problem."""
+    from ..api import check
+
+    return check(path)
+
+
+def check_data(data: Any, source: str) -> Checked:
+    """The same validation on data typed into the form (no file, so problems carry no line number)."""
+    from ..loaders.base import RawDocument
+    from ..validation import validate_enterprise
+
+    return validate_enterprise(RawDocument(source, data))
+
+
+def raw_data(path: Path) -> Any:
+    """A file's plain data as read (for a draft the form shows before it is valid)."""
+    from ..loaders import read_raw
+
+    return read_raw(path).data
+
+
+def score_payload(checked: Checked) -> dict[str, Any]:
+    """`wufei score FILE --json`: the score's JSON object, the file's warnings first (as the CLI prints it)."""
+    from ..scoring import score
+
+    payload = score(checked.enterprise, checked.rubric).to_json()
+    payload["warnings"] = [*checked.warnings, *payload["warnings"]]
+    return payload
+
+
+def build(path: Path, out: Path, *, pdf: bool = False) -> WriteReport:
+    """`wufei build FILE -o OUT [--pdf]`."""
+    from ..build import build as build_
+
+    with _RENDER:
+        return build_(path, out, pdf=pdf)
+
+
+def mark_final(folder: Path, by: str | None) -> FinalReport:
+    """`wufei final FOLDER --by …`."""
+    from ..package import mark_final as mark_final_
+
+    return mark_final_(folder, by)
+
+
+def write_skeleton(path: Path) -> Path:
+    """`wufei init NAME`."""
+    from ..init import write_skeleton as write_skeleton_
+
+    return write_skeleton_(path)
+
+
+def convert(src: Path, dst: Path) -> Checked:
+    """`wufei convert SRC DST --force`."""
+    from ..convert import convert as convert_
+
+    with _RENDER:
+        return convert_(src, dst, force=True)
+
+
+def enterprise_yaml(data: dict[str, Any], comment: str) -> str:
+    """Readable YAML of enterprise (or evaluation) data, as `wufei convert` writes it."""
+    from ..convert import enterprise_yaml as enterprise_yaml_
+
+    return enterprise_yaml_(data, comment=comment)
+
+
+def enterprise_data(checked: Checked) -> dict[str, Any]:
+    """The filled-in fields of a validated enterprise (round trip through the model)."""
+    from ..convert import enterprise_data as enterprise_data_
+
+    return enterprise_data_(checked.enterprise)
+
+
+def write_text(path: Path, text: str) -> None:
+    from ..fsutil import atomic_write_text
+
+    atomic_write_text(path, text)
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    from ..fsutil import atomic_write_bytes
+
+    atomic_write_bytes(path, data)
+
+
+def read_manifest(folder: Path) -> dict[str, Any] | None:
+    """The current version's manifest.json of a package folder (None: no package yet)."""
+    from ..package import read_manifest as read_manifest_
+
+    return read_manifest_(folder)
+
+
+@contextmanager
+def folder_lock(folder: Path) -> Iterator[None]:
+    """The CLI's one-writer-per-folder lock (OutputError when another run holds it)."""
+    from ..locking import folder_lock as folder_lock_
+
+    with folder_lock_(folder):
+        yield
+
+
+# --- county ----------------------------------------------------------------------------------------
+
+
+def check_evaluation(data: Any, source: str) -> Evaluation:
+    from ..loaders.base import RawDocument
+    from ..validation import validate_evaluation
+
+    return validate_evaluation(RawDocument(source, data))
+
+
+def load_evaluation(path: Path) -> Evaluation:
+    from ..api import load_evaluation as load_evaluation_
+
+    return load_evaluation_(path)
+
+
+def evaluation_data(evaluation: Evaluation) -> dict[str, Any]:
+    return evaluation.model_dump(exclude_unset=True)
+
+
+def bundle(folder: Path, evaluation: Path, out: Path, *, pdf: bool = False) -> tuple[BundleReport, list[str]]:
+    """`wufei bundle FOLDER --evaluation FILE -o OUT` (one process: the server's threads share it)."""
+    from ..bundle import bundle as bundle_
+    from ..bundle import summary_lines
+
+    with _RENDER:
+        report = bundle_(folder, evaluation, out, pdf=pdf, jobs=1)
+    return report, summary_lines(report)
+
+
+# --- city -------------------------------------------------------------------------------------------
+
+
+@contextmanager
+def _register(db: Path, *, write: bool = True, create: bool = False) -> Iterator[Any]:
+    from ..city import open_register, transaction
+
+    with open_register(db, create=create, wait=30.0) as conn, transaction(conn, write=write):
+        yield conn
+
+
+def _change(by: str, day: dt.date | None, reason: str | None) -> Any:
+    from ..city import Change
+
+    return Change(by=by, date=day or dt.date.today(), reason=reason or None)
+
+
+def city_import(db: Path, paths: list[Path], by: str, reason: str | None = None) -> ImportReport:
+    """`wufei city import BUNDLE… --db DB`."""
+    from ..city import import_bundles, read_bundles
+
+    read = read_bundles(paths)
+    with _register(db, create=True) as conn:
+        return import_bundles(conn, read, _change(by, None, reason), update=False)
+
+
+def city_publish(db: Path, batch: int, out: Path, by: str) -> PublishReport:
+    """`wufei city publish --batch N -o OUT`."""
+    from ..city import publish
+
+    with _RENDER, _register(db) as conn:
+        return publish(conn, batch, out, _change(by, None, None))
+
+
+def city_spotcheck(db: Path, sample: int, seed: int, out: Path, by: str) -> SpotcheckReport:
+    """`wufei city spotcheck --sample N --seed S -o OUT`."""
+    from ..city import spotcheck
+
+    with _RENDER, _register(db) as conn:
+        return spotcheck(conn, sample, seed, out, _change(by, None, None))
+
+
+def city_delist(db: Path, uscc: str, reason: str, by: str) -> Unit:
+    """`wufei city delist USCC --reason …`."""
+    from ..city import delist, normalise_uscc
+
+    with _register(db) as conn:
+        return delist(conn, normalise_uscc(uscc), _change(by, None, reason))
+
+
+def city_result(db: Path, uscc: str, passed: bool, reason: str | None, by: str) -> Unit:
+    """`wufei city result USCC --pass/--fail`."""
+    from ..city import normalise_uscc, record_result
+
+    with _register(db) as conn:
+        return record_result(conn, normalise_uscc(uscc), passed, _change(by, None, reason))
+
+
+def city_units(db: Path) -> list[Unit]:
+    """The register's units (what `wufei city list` lists)."""
+    from ..city.register import units
+
+    with _register(db, write=False) as conn:
+        return units(conn)
+
+
+def city_status(db: Path) -> Status:
+    """`wufei city status`."""
+    from ..city import status
+
+    with _register(db, write=False) as conn:
+        return status(conn, dt.date.today())
+
+
+def city_history(db: Path) -> list[dict[str, Any]]:
+    """`wufei city history`."""
+    from ..city import history
+
+    with _register(db, write=False) as conn:
+        return history(conn, None)
+
+
+def city_statuses() -> tuple[str, ...]:
+    from ..city import STATUSES
+
+    return tuple(STATUSES)
+
+
+def zip_folder(folder: Path, target: Path, *, exclude: frozenset[str] = frozenset()) -> None:
+    """The project's one zip writer (deterministic: same files, same bytes)."""
+    from ..archive import zip_folder as zip_folder_
+
+    zip_folder_(folder, target, exclude=exclude)
