@@ -41,7 +41,17 @@ class Config:
 def templates() -> Jinja2Templates:
     t = Jinja2Templates(directory=str(HERE / "templates"))
     t.env.globals["version"] = actions.version()
+    t.env.filters["num"] = number
     return t
+
+
+def number(value: Any) -> str:
+    """100.0 → 100, 98.5 → 98.5, None → empty."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 async def too_large(request: Request, exc: Exception) -> Response:

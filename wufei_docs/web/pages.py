@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import secrets
 from collections import OrderedDict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -33,6 +35,15 @@ async def posted(request: Request, **limits: Any) -> Any:
         await form.close()
         raise HTTPException(403, "表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试")
     return form
+
+
+@asynccontextmanager
+async def closing(form: Any) -> AsyncIterator[Any]:
+    """Uploaded files of a parsed form are removed when the block ends."""
+    try:
+        yield form
+    finally:
+        await form.close()
 
 
 def flash(messages: list[str] | str, *, bad: bool = False) -> str:

@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from . import actions, forms
 from .api import DATA_SUFFIXES, UploadProblem, save_upload, zip_response
-from .pages import flash, posted, redirect, render
+from .pages import closing, flash, posted, redirect, render
 from .security import DATA_FILE_LIMIT
 from .workspace import Workspace
 
@@ -100,7 +100,7 @@ async def upload(request: Request) -> Response:
     ws = _workspace(request)
     back = "/county" if request.query_params.get("from") == "county" else "/enterprises"
     form = await posted(request, max_files=1, max_fields=5)
-    async with form:
+    async with closing(form):
         with ws.upload_dir() as tmp:
             try:
                 path = await save_upload(form.get("file"), tmp, "file", DATA_SUFFIXES, DATA_FILE_LIMIT)
