@@ -61,13 +61,15 @@ async def too_large(request: Request, exc: Exception) -> Response:
 
 def create_app(config: Config) -> Guard:
     """The ASGI app, wrapped in the Guard (Host, Origin, size, login)."""
-    from . import pages
+    from . import pages, pages_city, pages_county, pages_enterprise
+
+    page_routes = [*pages.routes, *pages_enterprise.routes, *pages_county.routes, *pages_city.routes]
 
     ws = Workspace(config.workspace)
     ws.create()
     sessions = Sessions(config.password_hash)
     app = Starlette(
-        routes=[*api.routes, *pages.routes, Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")],
+        routes=[*api.routes, *page_routes, Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")],
         exception_handlers={BodyTooLarge: too_large},
     )
     app.state.workspace = ws

@@ -429,12 +429,24 @@ def place_messages(problems: Iterable[tuple[str, str]], paths: list[str]) -> tup
     general = []
     ranked = sorted(paths, key=len, reverse=True)
     for path, message in problems:
-        home = next((p for p in ranked if path == p or path.startswith((p + ".", p + "["))), None)
+        if path in placed:
+            placed[path].append(message)
+            continue
+        children = [p for p in paths if path and p.startswith((path + ".", path + "[")) and _leaf(p, paths)]
+        if children:  # a whole object missing (unit.head): said beside each of its fields
+            for child in children:
+                placed[child].append(message)
+            continue
+        home = next((p for p in ranked if path.startswith((p + ".", p + "["))), None)
         if home is None:
             general.append(f"{path}: {message}" if path else message)
         else:
             placed[home].append(message)
     return placed, general
+
+
+def _leaf(path: str, paths: list[str]) -> bool:
+    return not any(p.startswith((path + ".", path + "[")) for p in paths)
 
 
 def dom_id(path: str) -> str:

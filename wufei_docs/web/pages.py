@@ -49,7 +49,7 @@ async def closing(form: Any) -> AsyncIterator[Any]:
 def flash(messages: list[str] | str, *, bad: bool = False) -> str:
     key = secrets.token_urlsafe(8)
     texts = [messages] if isinstance(messages, str) else messages
-    _FLASH[key] = [{"text": t, "bad": bad} for t in texts]
+    _FLASH[key] = [{"lines": texts, "bad": bad}]
     while len(_FLASH) > _FLASH_KEEP:
         _FLASH.popitem(last=False)
     return key
@@ -127,18 +127,9 @@ async def logout(request: Request) -> Response:
     return response
 
 
-def _routes() -> list[Route]:
-    from . import pages_city, pages_county, pages_enterprise
-
-    return [
-        Route("/", home),
-        Route("/login", login_page, methods=["GET"]),
-        Route("/login", login, methods=["POST"]),
-        Route("/logout", logout, methods=["POST"]),
-        *pages_enterprise.routes,
-        *pages_county.routes,
-        *pages_city.routes,
-    ]
-
-
-routes = _routes()
+routes = [
+    Route("/", home),
+    Route("/login", login_page, methods=["GET"]),
+    Route("/login", login, methods=["POST"]),
+    Route("/logout", logout, methods=["POST"]),
+]
