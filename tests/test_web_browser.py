@@ -19,7 +19,10 @@ import pytest
 
 CHROMIUM = os.environ.get("WUFEI_CHROMIUM", "/usr/bin/chromium")
 if not Path(CHROMIUM).exists():
-    pytest.skip(f"浏览器测试需要 Chromium（{CHROMIUM} 不存在；Debian/Ubuntu：apt-get install chromium）", allow_module_level=True)
+    pytest.skip(
+        f"浏览器测试需要 Chromium（{CHROMIUM} 不存在；Debian/Ubuntu：apt-get install chromium）",
+        allow_module_level=True,
+    )
 
 import uvicorn  # noqa: E402
 from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
@@ -114,7 +117,9 @@ UNIT = {
 }
 
 
-def test_a_new_enterprise_typed_into_the_form_gets_messages_and_a_live_score(page: Page, server: str, workspace: Path) -> None:
+def test_a_new_enterprise_typed_into_the_form_gets_messages_and_a_live_score(
+    page: Page, server: str, workspace: Path
+) -> None:
     page.goto(f"{server}/enterprises")
     page.fill("#new-name", "赣州测试环保科技有限公司")
     page.click("text=新建申报数据")

@@ -84,9 +84,7 @@ def test_a_streamed_upload_is_stopped_once_it_passes_the_limit(client: TestClien
             sent += 1
             yield b"#" * 65536
 
-    r = client.post(
-        "/api/score", content=chunks(), headers={"content-type": "multipart/form-data; boundary=xx"}
-    )
+    r = client.post("/api/score", content=chunks(), headers={"content-type": "multipart/form-data; boundary=xx"})
     assert r.status_code == 413  # (the test client buffers the body; the real server's case is below)
 
 

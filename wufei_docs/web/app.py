@@ -69,7 +69,11 @@ def create_app(config: Config) -> Guard:
     ws.create()
     sessions = Sessions(config.password_hash)
     app = Starlette(
-        routes=[*api.routes, *page_routes, Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")],
+        routes=[
+            *api.routes,
+            *page_routes,
+            Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
+        ],
         exception_handlers={BodyTooLarge: too_large},
     )
     app.state.workspace = ws

@@ -18,7 +18,11 @@ from typing import Any
 FORMAT = "wufei/enterprise-1"
 OWNERSHIPS = ("国有", "集体", "民营", "中外合资", "港澳台", "外商独资")
 NUMBER_KINDS = ("int", "number")
-YEAR_FIELDS = (("output_value", "工业总产值（万元）"), ("general_t", "一般工业固废（吨）"), ("hazardous_t", "危险废物（吨）"))
+YEAR_FIELDS = (
+    ("output_value", "工业总产值（万元）"),
+    ("general_t", "一般工业固废（吨）"),
+    ("hazardous_t", "危险废物（吨）"),
+)
 STREAM_FIELDS = (
     ("name", "名称", "text"),
     ("kind", "类别", "select"),
@@ -86,8 +90,8 @@ class Layout:
 
 def state_from_data(data: Any) -> dict[str, Any]:
     """Plain data of a file (possibly not valid yet) → form state."""
-    state = _plain(data) if isinstance(data, Mapping) else {}
-    waste = state.get("waste") if isinstance(state.get("waste"), dict) else {}
+    state: dict[str, Any] = _plain(data) if isinstance(data, Mapping) else {}
+    waste = mapping(state.get("waste"))
     state["waste"] = waste
     years = waste.get("years")
     if isinstance(years, dict):
@@ -102,6 +106,11 @@ def state_from_data(data: Any) -> dict[str, Any]:
     return state
 
 
+def mapping(value: Any) -> dict[str, Any]:
+    """`value` when it is a mapping (data not validated yet may hold anything), else an empty one."""
+    return value if isinstance(value, dict) else {}
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {(k if isinstance(k, int) else str(k)): _plain(v) for k, v in value.items()}
@@ -112,7 +121,7 @@ def _plain(value: Any) -> Any:
 
 def to_data(state: dict[str, Any]) -> dict[str, Any]:
     """Form state → enterprise data: years back to a mapping, blanks dropped."""
-    data = _drop_blank(_plain(state))
+    data: dict[str, Any] = _drop_blank(_plain(state))
     waste = data.get("waste")
     if isinstance(waste, dict) and isinstance(waste.get("years"), list):
         years: dict[Any, Any] = {}
@@ -323,9 +332,18 @@ def _waste_sections(state: dict[str, Any]) -> list[Section]:
         row = row if isinstance(row, dict) else {}
         err = f"waste.years.{_v(row.get('year'))}"
         fields = [Field(f"waste.years[{i}].year", "年度", "int", _v(row.get("year")), err)]
-        fields += [Field(f"waste.years[{i}].{k}", label, "number", _v(row.get(k)), f"{err}.{k}") for k, label in YEAR_FIELDS]
+        fields += [
+            Field(f"waste.years[{i}].{k}", label, "number", _v(row.get(k)), f"{err}.{k}") for k, label in YEAR_FIELDS
+        ]
         year_groups.append(Group("", fields, "", remove=f"years:{i}"))
-    years = Section("years", "年度数据（至少最近两个完整年度，用于计算产生强度 A1.6）", year_groups, "waste.years", add="years", table=True)
+    years = Section(
+        "years",
+        "年度数据（至少最近两个完整年度，用于计算产生强度 A1.6）",
+        year_groups,
+        "waste.years",
+        add="years",
+        table=True,
+    )
     stream_groups = []
     for i, row in enumerate(waste.get("streams") or []):
         row = row if isinstance(row, dict) else {}
@@ -335,7 +353,9 @@ def _waste_sections(state: dict[str, Any]) -> list[Section]:
             options = (("hazardous", "危险废物"), ("general", "一般工业固废")) if k == "kind" else ()
             fields.append(Field(f"{base}.{k}", label, kind, _v(row.get(k)), f"{base}.{k}", options))
         stream_groups.append(Group(f"第 {i + 1} 行", fields, base, remove=f"streams:{i}"))
-    streams = Section("streams", "固体废物台账（最近一年，每种固体废物一行）", stream_groups, "waste.streams", add="streams")
+    streams = Section(
+        "streams", "固体废物台账（最近一年，每种固体废物一行）", stream_groups, "waste.streams", add="streams"
+    )
     manifests = Section(
         "manifests",
         "转移联单（A3.1）",
@@ -356,17 +376,39 @@ def _waste_sections(state: dict[str, Any]) -> list[Section]:
 
 def _item_sections(state: dict[str, Any], rubric: Any) -> list[Section]:
     out = []
-    items = state.get("items") if isinstance(state.get("items"), dict) else {}
+    items = mapping(state.get("items"))
     for cat in rubric.categories:
         groups = []
         for item in cat.items:
-            claim = items.get(item.id) if isinstance(items.get(item.id), dict) else {}
+            claim = mapping(items.get(item.id))
             base = f"items.{item.id}"
-            fields = [Field(f"{base}.score", f"自评分（满分 {item.max:g}）", "number", _v(claim.get("score")), f"{base}.score")]
+            fields = [
+                Field(
+                    f"{base}.score", f"自评分（满分 {item.max:g}）", "number", _v(claim.get("score")), f"{base}.score"
+                )
+            ]
             if not item.bonus:
-                fields.append(Field(f"{base}.na", "不适用理由", "text", _v(claim.get("na")), f"{base}.na", hint="合理缺项时填写，不填自评分"))
+                fields.append(
+                    Field(
+                        f"{base}.na",
+                        "不适用理由",
+                        "text",
+                        _v(claim.get("na")),
+                        f"{base}.na",
+                        hint="合理缺项时填写，不填自评分",
+                    )
+                )
             fields.append(Field(f"{base}.note", "说明", "textarea", _v(claim.get("note")), f"{base}.note", wide=True))
-            fields.append(Field(f"{base}.evidence", "支撑材料编号", "text", _v(claim.get("evidence")), f"{base}.evidence", hint="如 E01, E02"))
+            fields.append(
+                Field(
+                    f"{base}.evidence",
+                    "支撑材料编号",
+                    "text",
+                    _v(claim.get("evidence")),
+                    f"{base}.evidence",
+                    hint="如 E01, E02",
+                )
+            )
             how = []
             if item.rule:
                 how.append("由填报数据自动计算")

@@ -152,10 +152,16 @@ async def publish(request: Request) -> Response:
     except ValueError:
         return redirect("/city", flash("批次应为数字", bad=True))
     try:
-        report = await run_in_threadpool(actions.city_publish, ws.register, batch, ws.lists / f"第{batch}批", _who(request))
+        report = await run_in_threadpool(
+            actions.city_publish, ws.register, batch, ws.lists / f"第{batch}批", _who(request)
+        )
     except actions.WufeiError as e:
         return redirect("/city", flash(str(e), bad=True))
-    head = f"第{batch}批此前已公布，已重新生成文件" if report.reissued else f"已公布第{batch}批建设单位名单，共 {len(report.listed)} 家"
+    head = (
+        f"第{batch}批此前已公布，已重新生成文件"
+        if report.reissued
+        else f"已公布第{batch}批建设单位名单，共 {len(report.listed)} 家"
+    )
     return redirect("/city", flash([head, *(f"{u.seq}. {u.name}（{u.county}）" for u in report.listed)]))
 
 
@@ -188,8 +194,12 @@ async def unit_action(request: Request) -> Response:
             unit = await run_in_threadpool(actions.city_delist, ws.register, uscc, reason, _who(request))
             text = f"已摘牌：{unit.name}（{unit.uscc}），原因：{reason}"
         elif action in ("pass", "fail"):
-            unit = await run_in_threadpool(actions.city_result, ws.register, uscc, action == "pass", reason, _who(request))
-            text = f"已登记抽查结果：{unit.name}（{unit.uscc}）" + ("合格，恢复“公布”" if action == "pass" else "不合格，须重新创建")
+            unit = await run_in_threadpool(
+                actions.city_result, ws.register, uscc, action == "pass", reason, _who(request)
+            )
+            text = f"已登记抽查结果：{unit.name}（{unit.uscc}）" + (
+                "合格，恢复“公布”" if action == "pass" else "不合格，须重新创建"
+            )
         else:
             raise HTTPException(404)
     except actions.WufeiError as e:
@@ -207,7 +217,9 @@ async def document(request: Request) -> Response:
     path = folder / Path(found["name"])
     return FileResponse(
         path,
-        headers={"content-disposition": f"attachment; filename=\"document{path.suffix}\"; filename*=UTF-8''{quote(path.name)}"},
+        headers={
+            "content-disposition": f"attachment; filename=\"document{path.suffix}\"; filename*=UTF-8''{quote(path.name)}"
+        },
     )
 
 

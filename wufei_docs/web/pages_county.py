@@ -114,6 +114,7 @@ def _summary(ws: Workspace) -> str:
 
 def _from_form(form: Any, received: list[Received], old: dict[str, Any]) -> dict[str, Any]:
     """The evaluation typed into the table; entries for enterprises not shown here are kept as they were."""
+
     def text(name: str) -> str:
         value = form.get(name)
         return value.strip() if isinstance(value, str) else ""
@@ -198,7 +199,7 @@ async def make_bundle(request: Request) -> Response:
     if not ws.evaluation.is_file():
         return redirect("/county", flash("请先填写并保存验收评估。", bad=True))
     try:
-        report, lines = await run_in_threadpool(actions.bundle, ws.enterprises, ws.evaluation, ws.bundle_out)
+        report, _lines = await run_in_threadpool(actions.bundle, ws.enterprises, ws.evaluation, ws.bundle_out)
     except actions.WufeiError as e:
         return redirect("/county", flash(str(e), bad=True))
     done = [f"已生成推荐材料：推荐 {len(report.recommended)} 家，未推荐 {len(report.not_recommended)} 家。"]

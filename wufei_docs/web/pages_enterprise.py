@@ -54,12 +54,14 @@ def _listed(ws: Workspace, path: Path) -> Listed:
         checked = actions.check_file(path)
     except actions.InputError as e:
         data = _raw_or_empty(path)
-        unit = data.get("unit") if isinstance(data.get("unit"), dict) else {}
+        unit = forms.mapping(data.get("unit"))
         return Listed(path.stem, path.name, str(unit.get("name") or "（未填写单位名称）"), str(unit.get("uscc") or ""),
                       str(unit.get("county") or ""), False, len(e.problems), version=version)  # fmt: skip
     payload = actions.score_payload(checked)
     u = checked.enterprise.unit
-    return Listed(path.stem, path.name, u.name, u.uscc, u.county, True, 0, payload["total"], payload["verdict"], version)
+    return Listed(
+        path.stem, path.name, u.name, u.uscc, u.county, True, 0, payload["total"], payload["verdict"], version
+    )
 
 
 def _raw_or_empty(path: Path) -> dict[str, Any]:
@@ -110,7 +112,9 @@ async def upload(request: Request) -> Response:
                 stem, notes = await run_in_threadpool(_adopt, ws, path, tmp)
             except actions.WufeiError as e:
                 return redirect(back, flash([f"文件未导入：{e}"], bad=True))
-    return redirect(f"/enterprises/{stem}" if back == "/enterprises" else back, flash([f"已导入为 {stem}.yaml", *notes]))
+    return redirect(
+        f"/enterprises/{stem}" if back == "/enterprises" else back, flash([f"已导入为 {stem}.yaml", *notes])
+    )
 
 
 def _adopt(ws: Workspace, path: Path, tmp: Path) -> tuple[str, list[str]]:
@@ -121,7 +125,7 @@ def _adopt(ws: Workspace, path: Path, tmp: Path) -> tuple[str, list[str]]:
     data = actions.raw_data(path)  # a YAML draft need not be valid yet, but must be readable
     if not isinstance(data, dict):
         raise actions.InputError(None, "文件内容应为键值对（YAML 映射）")
-    unit = data.get("unit") if isinstance(data.get("unit"), dict) else {}
+    unit = forms.mapping(data.get("unit"))
     stem = ws.new_stem(str(unit.get("name") or ""))
     target = ws.enterprises / f"{stem}.yaml"
     with actions.folder_lock(ws.enterprises):

@@ -11,13 +11,14 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import ipaddress
 import secrets
 import socket
 import threading
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,9 +33,9 @@ LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 SESSION_COOKIE = "wufei_session"
 PUBLIC_PATHS = ("/login", "/static/", "/api/health")
 
-Scope = dict[str, Any]
-Receive = Callable[[], Awaitable[dict[str, Any]]]
-Send = Callable[[dict[str, Any]], Awaitable[None]]
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
@@ -63,10 +64,8 @@ def allowed_hosts(bound: str) -> frozenset[str]:
     if bound in ("0.0.0.0", "::", ""):
         hostname = socket.gethostname()
         names |= {hostname.lower(), socket.getfqdn().lower()}
-        try:
+        with contextlib.suppress(OSError):
             names |= {str(info[4][0]).lower() for info in socket.getaddrinfo(hostname, None)}
-        except OSError:
-            pass
     return frozenset(names)
 
 
@@ -194,7 +193,7 @@ class Guard:
         started = False
         seen = 0
 
-        async def counted_receive() -> dict[str, Any]:
+        async def counted_receive() -> MutableMapping[str, Any]:
             nonlocal seen
             message = await receive()
             if message["type"] == "http.request":
@@ -203,7 +202,7 @@ class Guard:
                     raise BodyTooLarge
             return message
 
-        async def watched_send(message: dict[str, Any]) -> None:
+        async def watched_send(message: MutableMapping[str, Any]) -> None:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True

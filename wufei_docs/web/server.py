@@ -9,14 +9,14 @@ import webbrowser
 from collections.abc import Callable
 from pathlib import Path
 
-from .security import is_loopback, read_password_file
+from .security import Guard, is_loopback, read_password_file
 
 
 class ServeError(Exception):
     """A refusal to start, with the Chinese reason."""
 
 
-def prepare(host: str, port: int, workspace: Path, password_file: Path | None) -> object:
+def prepare(host: str, port: int, workspace: Path, password_file: Path | None) -> Guard:
     """The ASGI app for these options, or ServeError (non-loopback without a password, bad password file)."""
     from .app import Config, create_app
 
