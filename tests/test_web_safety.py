@@ -234,3 +234,46 @@ def test_a_real_server_stops_reading_a_streamed_upload_over_the_limit(server: st
             pass
     assert reply.startswith(b"HTTP/1.1 413")
     assert sent < total_chunks
+
+
+def test_the_serve_command_prints_its_address_and_serves_the_workspace(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    import httpx2 as httpx
+
+    port = free_port()
+    env = {**os.environ, "CI": "true"}  # never opens a browser here, --no-open or not
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "wufei_docs", "serve", "--port", str(port), "--workspace", str(tmp_path / "ws")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert f"http://127.0.0.1:{port}/" in line
+        for _ in range(200):
+            try:
+                r = httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=5)
+                break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        assert r.json()["status"] == "ok"
+        assert (tmp_path / "ws" / "企业").is_dir() and (tmp_path / "ws" / "市").is_dir()
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=20)
+
+
+def test_the_browser_opens_unless_told_not_to_or_under_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    from wufei_docs.web.server import should_open
+
+    monkeypatch.delenv("CI", raising=False)
+    assert should_open(no_open=False)
+    assert not should_open(no_open=True)
+    monkeypatch.setenv("CI", "true")
+    assert not should_open(no_open=False)

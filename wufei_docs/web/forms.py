@@ -388,27 +388,14 @@ def _item_sections(state: dict[str, Any], rubric: Any) -> list[Section]:
                 )
             ]
             if not item.bonus:
-                fields.append(
-                    Field(
-                        f"{base}.na",
-                        "不适用理由",
-                        "text",
-                        _v(claim.get("na")),
-                        f"{base}.na",
-                        hint="合理缺项时填写，不填自评分",
-                    )
-                )
-            fields.append(Field(f"{base}.note", "说明", "textarea", _v(claim.get("note")), f"{base}.note", wide=True))
+                na = _v(claim.get("na"))
+                fields.append(Field(f"{base}.na", "不适用理由", "text", na, f"{base}.na", hint="合理缺项时填写"))
+            evidence = _v(claim.get("evidence"))
             fields.append(
-                Field(
-                    f"{base}.evidence",
-                    "支撑材料编号",
-                    "text",
-                    _v(claim.get("evidence")),
-                    f"{base}.evidence",
-                    hint="如 E01, E02",
-                )
+                Field(f"{base}.evidence", "支撑材料编号", "text", evidence, f"{base}.evidence", hint="如 E01, E02")
             )
+            note = _v(claim.get("note"))
+            fields.append(Field(f"{base}.note", "说明", "textarea", note, f"{base}.note", wide=True))
             how = []
             if item.rule:
                 how.append("由填报数据自动计算")

@@ -164,6 +164,7 @@ def _form_context(request: Request, path: Path, state: dict[str, Any]) -> dict[s
         "general": general,
         "score": payload,
         "problems": len(problems),
+        "problem_list": [f"{path}：{message}" if path else message for path, message in problems[:10]],
         "rubric": rubric,
         "dom_id": forms.dom_id,
     }
