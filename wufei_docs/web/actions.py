@@ -1,22 +1,39 @@
 """Every call the web app makes into the rest of the library, in one place.
 
 Each web action is one of these calls, as the CLI command of the same name makes it; nothing here scores,
-validates or renders by itself. (When the library moves into sub-packages, only the imports below change.)
+validates or renders by itself. When the library moves into sub-packages, only the imports below change.
 
-    check_file(path) -> Checked                  api.check                       (wufei validate)
-    check_data(data, source) -> Checked          validation.validate_enterprise  (the same, on form data)
-    raw_data(path) -> dict                       loaders.read_raw(path).data     (a draft that is not valid yet)
-    score_payload(checked) -> dict               scoring.score(...).to_json()    (wufei score --json)
-    build(path, out, pdf) -> WriteReport         build.build                     (wufei build)
-    mark_final(folder, by) -> FinalReport        package.mark_final              (wufei final)
-    write_skeleton(path) -> Path                 init.write_skeleton             (wufei init)
-    convert(src, dst) -> Checked                 convert.convert                 (wufei convert)
-    enterprise_yaml(data, comment) -> str        convert.enterprise_yaml/enterprise_data
-    check_evaluation(data, source) -> Evaluation validation.validate_evaluation
-    load_evaluation(path) -> Evaluation          api.load_evaluation
-    bundle(folder, evaluation, out) -> report    bundle.bundle (+ bundle.summary_lines)   (wufei bundle)
-    city_*                                       city.open_register/transaction + import_bundles, publish,
-                                                 spotcheck, delist, record_result, status, history, register.units
+    web function                         library call                                  CLI equivalent
+    version()                            wufei_docs.__version__                        wufei --version
+    rubric(id)                           rubric.load_rubric
+    check_file(path)                     api.check                                     wufei validate
+    check_data(data, source)             validation.validate_enterprise(loaders.base.RawDocument(source, data))
+    raw_data(path)                       loaders.read_raw(path).data                   (a draft not valid yet)
+    score_payload(checked)               scoring.score(e, rubric).to_json() + warnings wufei score --json
+    build(path, out, pdf)                build.build                                   wufei build
+    mark_final(folder, by)               package.mark_final                            wufei final
+    write_skeleton(path)                 init.write_skeleton                           wufei init
+    convert(src, dst)                    convert.convert(force=True)                   wufei convert
+    enterprise_yaml(data, comment)       convert.enterprise_yaml
+    enterprise_data(checked)             convert.enterprise_data
+    write_text / write_bytes             fsutil.atomic_write_text / atomic_write_bytes
+    read_manifest(folder)                package.read_manifest
+    folder_lock(folder)                  locking.folder_lock
+    zip_folder(folder, target, exclude)  archive.zip_folder
+    check_evaluation(data, source)       validation.validate_evaluation(RawDocument(...))
+    load_evaluation(path)                api.load_evaluation
+    evaluation_data(evaluation)          Evaluation.model_dump(exclude_unset=True)
+    bundle(folder, evaluation, out)      bundle.bundle(jobs=1) + bundle.summary_lines   wufei bundle
+    city_import(db, paths, by)           city.read_bundles + city.import_bundles        wufei city import
+    city_publish(db, batch, out, by)     city.publish                                   wufei city publish
+    city_spotcheck(db, n, seed, out, by) city.spotcheck                                 wufei city spotcheck
+    city_delist(db, uscc, reason, by)    city.delist                                    wufei city delist
+    city_result(db, uscc, passed, ...)   city.record_result                             wufei city result
+    city_units(db)                       city.register.units                            (wufei city list)
+    city_status(db)                      city.status                                    wufei city status
+    city_history(db)                     city.history                                   wufei city history
+    (every city_* opens the register with city.open_register + city.transaction, as cli/city.py does)
+Errors: errors.WufeiError, InputError (its .problems: errors.Problem), OutputError are re-exported.
 """
 
 from __future__ import annotations
