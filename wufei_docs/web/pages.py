@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections import OrderedDict
 from collections.abc import AsyncIterator
@@ -17,6 +18,7 @@ from .security import SESSION_COOKIE
 
 _FLASH: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()  # one-time messages shown after a redirect
 _FLASH_KEEP = 200
+LOGIN_FAILURE_DELAY = 1.0  # seconds
 
 
 def session_of(request: Request) -> str | None:
@@ -113,6 +115,7 @@ async def login(request: Request) -> Response:
     password = form.get("password")
     token = await run_in_threadpool(sessions.login, password if isinstance(password, str) else "")
     if token is None:
+        await asyncio.sleep(LOGIN_FAILURE_DELAY)  # slows guessing (scrypt already costs ~50 ms a try)
         return render(request, "login.html", status_code=401, error="密码不正确", title="登录")
     response = redirect("/")
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict", path="/")
