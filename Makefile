@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean bytecode
+.PHONY: demo test lint bench clean bytecode serve
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ demo: $(STAMP) bytecode
 	$(BIN)/wufei bundle inputs --evaluation inputs/county/章贡区-evaluation.yaml -o outputs/章贡区推荐材料
 	@echo "演示完成：申报材料在 outputs/ 下，县级推荐材料在 outputs/章贡区推荐材料/（及 .zip）。"
 
+# the web app on this machine (opens the browser; workspace ./wufei-workspace)
+serve: $(STAMP) bytecode
+	$(BIN)/wufei serve
+
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
@@ -43,6 +47,7 @@ bench: $(STAMP) bytecode
 	$(BIN)/python bench/bundle_vs_naive.py
 	$(BIN)/python bench/rebundle.py
 	$(BIN)/python bench/pdf_batch.py
+	$(BIN)/python bench/serve_rescore.py
 
 clean:
 	rm -rf $(VENV) outputs .pytest_cache .mypy_cache .ruff_cache

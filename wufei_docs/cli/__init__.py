@@ -6,7 +6,7 @@ own module and registers itself on `app` when imported here.
 
 from __future__ import annotations
 
-from wufei_docs.cli import city, county, documents, revisions, workbook  # noqa: F401 - register their commands
+from wufei_docs.cli import city, county, documents, revisions, serve, workbook  # noqa: F401 - register their commands
 from wufei_docs.cli.app import app, main
 
 __all__ = ["app", "main"]
