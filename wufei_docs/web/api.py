@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -102,11 +103,7 @@ async def build(request: Request) -> Response:
                 path = await save_upload(form.get("file"), tmp, "file", DATA_SUFFIXES, DATA_FILE_LIMIT)
             except UploadProblem as e:
                 return upload_problem_response(e)
-            try:
-                data = await run_in_threadpool(_build_zip, path, tmp, pdf)
-            except actions.WufeiError as e:
-                return errors_response(problems_json(e))
-    return zip_response(data, "申报材料.zip")
+            return await _zip_of(_build_zip, (path, tmp, pdf), "申报材料.zip")
 
 
 def _build_zip(path: Path, tmp: Path, pdf: bool) -> bytes:
@@ -135,17 +132,22 @@ async def bundle(request: Request) -> Response:
                 )
             except UploadProblem as e:
                 return upload_problem_response(e)
-            try:
-                data = await run_in_threadpool(_bundle_zip, folder, evaluation, tmp)
-            except actions.WufeiError as e:
-                return errors_response(problems_json(e))
-    return zip_response(data, "推荐材料.zip")
+            return await _zip_of(_bundle_zip, (folder, evaluation, tmp), "推荐材料.zip")
 
 
 def _bundle_zip(folder: Path, evaluation: Path, tmp: Path) -> bytes:
     report, _ = actions.bundle(folder, evaluation, tmp / "推荐材料")
     assert report.zip_path is not None
     return report.zip_path.read_bytes()
+
+
+async def _zip_of(make: Callable[..., bytes], args: tuple[Any, ...], filename: str) -> Response:
+    """One library call in the thread pool → the zip it made, or 422 with the problems it raised."""
+    try:
+        data = await run_in_threadpool(make, *args)
+    except actions.WufeiError as e:
+        return errors_response(problems_json(e))
+    return zip_response(data, filename)
 
 
 def zip_response(data: bytes, filename: str) -> Response:
