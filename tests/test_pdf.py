@@ -111,3 +111,34 @@ def test_attach_pdfs_converts_many_packages_in_one_process(write, tmp_path, monk
         assert all(after.files[name].startswith(b"%PDF") for name in PDFS)
     calls = log.read_text().splitlines()
     assert len(calls) == 1 and calls[0].count(".docx") == 6
+
+
+@pytest.mark.slow
+@needs_soffice
+def test_a_resident_libreoffice_converts_again_and_again_and_ends_with_its_block(tmp_path) -> None:
+    """`wufei serve` keeps one LibreOffice warm: each conversion hands its files to it (no new start), the
+    PDFs have the pages a fresh soffice makes, and the instance is gone once the block ends."""
+    from wufei_docs.package.build import build
+    from wufei_docs.render.office import resident
+
+    build(EXAMPLES / "赣州稀土新材料.yaml", tmp_path / "pkg")
+    docs = {p.name: p.read_bytes() for p in sorted((tmp_path / "pkg").glob("*.docx"))}
+    fresh = convert(docs)
+    with resident(SOFFICE) as office:
+        assert office is not None and not office.running  # started on the first conversion
+        first = convert(docs)
+        process = office._process
+        assert office.running and process is not None
+        second = convert(docs)
+        assert office.running and office._process is process  # the same instance served both
+    assert not office.running and process.poll() is not None
+
+    def count(data: bytes, name: str) -> int:
+        path = tmp_path / name
+        path.write_bytes(data)
+        return pages(path)
+
+    for i, out in enumerate((first, second)):
+        assert set(out) == set(docs)
+        for name, data in out.items():
+            assert count(data, f"{i}-{name}.pdf") == count(fresh[name], f"fresh-{name}.pdf")

@@ -45,13 +45,34 @@ def convert(
     soffice = find_soffice()
     if soffice is None:
         raise MissingToolError(INSTALL_HINT)
+    from wufei_docs.render.office import active
+
+    office = active()
+    if office is not None:
+        with office.lock:
+            office.ensure_started()
+            if office.running:  # else: as without a resident instance
+                return _convert(soffice, docs, 1, timeout, office.profile, office.env)
+    return _convert(soffice, docs, processes, timeout)
+
+
+def _convert(
+    soffice: str,
+    docs: Mapping[str, bytes],
+    processes: int | None,
+    timeout: float,
+    profile: Path | None = None,
+    env: dict[str, str] | None = None,
+) -> dict[str, bytes]:
     keys = list(docs)
     n = processes or max(1, min(MAX_PROCESSES, os.cpu_count() or 1, len(keys) // MIN_PER_PROCESS))
     n = max(1, min(n, len(keys)))
     batches = [keys[i * len(keys) // n : (i + 1) * len(keys) // n] for i in range(n)]
     with tempfile.TemporaryDirectory(prefix="wufei-pdf-") as tmp:
         roots = [Path(tmp) / str(i) for i in range(n)]
-        procs = [_start(soffice, root, [docs[k] for k in batch]) for root, batch in zip(roots, batches, strict=True)]
+        procs = [
+            _start(soffice, root, [docs[k] for k in b], profile, env) for root, b in zip(roots, batches, strict=True)
+        ]
         _wait(procs, timeout)
         result = {}
         for root, batch in zip(roots, batches, strict=True):
@@ -67,8 +88,13 @@ MAX_PROCESSES = 2  # LibreOffice takes ~200 MB each; two already use both cores 
 MIN_PER_PROCESS = 4  # below that, a second start (~1 s) costs more than it saves
 
 
-def _start(soffice: str, root: Path, docs: list[bytes]) -> subprocess.Popen[bytes]:
-    src, out, profile = root / "in", root / "out", root / "profile"
+def _start(
+    soffice: str, root: Path, docs: list[bytes], profile: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """One `soffice --convert-to` run: its own new instance, or, given a resident instance's profile and
+    environment, a short client run that hands the files to that instance."""
+    src, out = root / "in", root / "out"
+    profile = profile or root / "profile"
     src.mkdir(parents=True)
     out.mkdir()
     files = []
@@ -82,7 +108,7 @@ def _start(soffice: str, root: Path, docs: list[bytes]) -> subprocess.Popen[byte
         "--headless", "--invisible", "--norestore", "--nologo", "--nodefault", "--nolockcheck",
         "--convert-to", "pdf:writer_pdf_Export", "--outdir", str(out), *files,
     ]  # fmt: skip
-    env = {**os.environ, "HOME": str(root), "SAL_USE_VCLPLUGIN": "svp"}
+    env = env or {**os.environ, "HOME": str(root), "SAL_USE_VCLPLUGIN": "svp"}
     return subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, start_new_session=True, cwd=root
     )

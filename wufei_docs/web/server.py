@@ -77,7 +77,11 @@ def serve(
                 threading.Event().wait(0.1)
 
         threading.Thread(target=open_when_ready, daemon=True).start()
-    server.run()
+    from wufei_docs.render.office import resident
+    from wufei_docs.render.pdf import find_soffice
+
+    with resident(find_soffice()):  # PDFs: one warm LibreOffice, started on the first one, ended with the server
+        server.run()
     if not server.started:
         print(f"无法在 {host}:{port} 上启动（端口被占用或地址无效）", file=sys.stderr)
         raise SystemExit(1)
