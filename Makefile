@@ -48,6 +48,8 @@ bench: $(STAMP) bytecode
 	$(BIN)/python bench/rebundle.py
 	$(BIN)/python bench/pdf_batch.py
 	$(BIN)/python bench/serve_rescore.py
+	$(BIN)/python bench/serve_pdf.py
+	$(BIN)/python bench/serve_rebundle.py
 
 clean:
 	rm -rf $(VENV) outputs .pytest_cache .mypy_cache .ruff_cache
