@@ -139,3 +139,26 @@ def test_an_invalid_evaluation_is_not_saved_and_its_problems_are_listed(client: 
     evaluation = load_evaluation(ws / "县" / "evaluation.yaml")
     entry = evaluation.enterprises[uscc]
     assert entry.scores == {"D2.6": 1} and entry.compliance == {"H2": False}
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    shutil.which("soffice") is None or shutil.which("pdftoppm") is None, reason="需要 LibreOffice 与 poppler-utils"
+)
+def test_the_built_pdfs_are_shown_page_by_page(client: TestClient, ws: Path) -> None:
+    """After a build with PDFs the enterprise page shows every page of every document as an image."""
+    from wufei_docs.package.build import build
+
+    page = client.get("/enterprises/稀土").text
+    assert "文档预览" in page and "/preview/" not in page  # nothing built yet
+    build(ws / "企业" / "稀土.yaml", ws / "申报材料" / "稀土", pdf=True)
+    page = client.get("/enterprises/稀土").text
+    images = re.findall(r'src="(/enterprises/稀土/preview/(\d+)/(\d+)\.png)"', page)
+    documents = {doc for _, doc, _ in images}
+    assert documents == {"0", "1", "2"}  # 申报书, 附件1, 附件2
+    assert len(images) >= 3 + 2  # the 申报书 has several pages
+    for src in (images[0][0], images[-1][0], images[0][0] + "?size=large"):
+        r = client.get(src)
+        assert r.status_code == 200 and r.headers["content-type"] == "image/png" and r.content.startswith(b"\x89PNG")
+    assert client.get("/enterprises/稀土/preview/9/1.png").status_code == 404
+    assert client.get("/enterprises/稀土/preview/0/999.png").status_code == 404

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from wufei_docs.web import actions, forms
+from wufei_docs.web import actions, forms, preview
 from wufei_docs.web.api import DATA_SUFFIXES, UploadProblem, save_upload, zip_response
 from wufei_docs.web.pages import closing, flash, posted, redirect, render
 from wufei_docs.web.security import DATA_FILE_LIMIT
@@ -200,8 +200,9 @@ async def edit(request: Request) -> Response:
     state = forms.state_from_data(data)
     context = await run_in_threadpool(_form_context, request, path, state)
     versions = await run_in_threadpool(_versions, ws, path.stem)
+    documents = await run_in_threadpool(preview.documents, ws.package(path.stem))
     return render(request, "enterprise.html", nav="enterprise", title=context["layout"].sections[0].groups[0].fields[0].value or path.stem,
-                  versions=versions, **context)  # fmt: skip
+                  versions=versions, documents=documents, can_preview=preview.available(), **context)  # fmt: skip
 
 
 async def _state(request: Request) -> dict[str, Any]:
@@ -304,6 +305,19 @@ async def package_zip(request: Request) -> Response:
     return zip_response(data, f"{path.stem}-申报材料.zip")
 
 
+async def page_image(request: Request) -> Response:
+    """A page of one of the package's PDFs as PNG (the document by its number in the list, never by a name)."""
+    ws = _workspace(request)
+    path = _file(request)
+    documents = await run_in_threadpool(preview.documents, ws.package(path.stem))
+    index, page = request.path_params["doc"], request.path_params["page"]
+    if not (0 <= index < len(documents) and 1 <= page <= documents[index].pages):
+        raise HTTPException(404, "没有这一页")
+    large = request.query_params.get("size") == "large"
+    data = await run_in_threadpool(preview.page_png, documents[index], page, ws.root / ".preview", large=large)
+    return Response(data, media_type="image/png", headers={"cache-control": "private, max-age=60"})
+
+
 async def export_xlsx(request: Request) -> Response:
     ws = _workspace(request)
     path = _file(request)
@@ -344,6 +358,7 @@ routes = [
     Route("/enterprises/{stem}/build", build, methods=["POST"]),
     Route("/enterprises/{stem}/final", final, methods=["POST"]),
     Route("/enterprises/{stem}/package.zip", package_zip, methods=["GET"]),
+    Route("/enterprises/{stem}/preview/{doc:int}/{page:int}.png", page_image, methods=["GET"]),
     Route("/enterprises/{stem}/export.xlsx", export_xlsx, methods=["GET"]),
     Route("/enterprises/{stem}/data.yaml", data_file, methods=["GET"]),
 ]
