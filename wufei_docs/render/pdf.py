@@ -2,7 +2,8 @@
 large batch is split over two processes on two cores.
 
 A private profile (`-env:UserInstallation`) per process keeps parallel runs from blocking each other;
-the process groups are killed on timeout or failure so no orphan soffice is left behind.
+the process groups are killed on timeout or failure so no orphan soffice is left behind. Every conversion
+uses the fontconfig file of `render/fonts.py`, so 仿宋/宋/黑体/楷体 come out in matching simplified-Chinese faces.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from wufei_docs.errors import MissingToolError, OutputError
+from wufei_docs.render.fonts import write_config
 
 INSTALL_HINT = (
     "未找到 LibreOffice（soffice），无法生成 PDF。"
@@ -51,7 +53,10 @@ def convert(
     batches = [keys[i * len(keys) // n : (i + 1) * len(keys) // n] for i in range(n)]
     with tempfile.TemporaryDirectory(prefix="wufei-pdf-") as tmp:
         roots = [Path(tmp) / str(i) for i in range(n)]
-        procs = [_start(soffice, root, [docs[k] for k in batch]) for root, batch in zip(roots, batches, strict=True)]
+        fonts = write_config(Path(tmp))
+        procs = [
+            _start(soffice, root, [docs[k] for k in batch], fonts) for root, batch in zip(roots, batches, strict=True)
+        ]
         _wait(procs, timeout)
         result = {}
         for root, batch in zip(roots, batches, strict=True):
@@ -67,7 +72,8 @@ MAX_PROCESSES = 2  # LibreOffice takes ~200 MB each; two already use both cores 
 MIN_PER_PROCESS = 4  # below that, a second start (~1 s) costs more than it saves
 
 
-def _start(soffice: str, root: Path, docs: list[bytes]) -> subprocess.Popen[bytes]:
+def _start(soffice: str, root: Path, docs: list[bytes], fonts: Path) -> subprocess.Popen[bytes]:
+    """One headless LibreOffice converting `docs`, with our font aliases (`render/fonts.py`)."""
     src, out, profile = root / "in", root / "out", root / "profile"
     src.mkdir(parents=True)
     out.mkdir()
@@ -82,7 +88,7 @@ def _start(soffice: str, root: Path, docs: list[bytes]) -> subprocess.Popen[byte
         "--headless", "--invisible", "--norestore", "--nologo", "--nodefault", "--nolockcheck",
         "--convert-to", "pdf:writer_pdf_Export", "--outdir", str(out), *files,
     ]  # fmt: skip
-    env = {**os.environ, "HOME": str(root), "SAL_USE_VCLPLUGIN": "svp"}
+    env = {**os.environ, "HOME": str(root), "SAL_USE_VCLPLUGIN": "svp", "FONTCONFIG_FILE": str(fonts)}
     return subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, start_new_session=True, cwd=root
     )
