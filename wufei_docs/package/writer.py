@@ -237,6 +237,10 @@ def _unchanged(pkg: Package, folder: Path, current: _Current) -> WriteReport | N
     for name in pkg.files:
         if name not in missing and recorded.get(name) and sha256((folder / name).read_bytes()) != recorded[name]:
             messages.append(f"提示：{name} 在生成后被修改过，本次未覆盖")
+        elif name not in missing and name not in recorded:  # a PDF of the same name that we did not write
+            messages.append(
+                f"提示：{name} 不是 wufei 为第 {current.version} 版生成的文件，未覆盖；如需生成，请先移走该文件"
+            )
     return WriteReport(folder, missing, True, None, messages, current.version, final)
 
 

@@ -22,7 +22,7 @@ from wufei_docs.render.fonts import write_config
 
 INSTALL_HINT = (
     "未找到 LibreOffice（soffice），无法生成 PDF。"
-    "Debian/Ubuntu 安装：sudo apt-get install libreoffice-writer-nogui fonts-noto-cjk；"
+    "Debian/Ubuntu 安装：sudo apt-get install libreoffice-writer-nogui fonts-noto-cjk fonts-arphic-ukai fonts-liberation2；"
     "Windows/macOS 请从 https://www.libreoffice.org 下载安装。也可以去掉 --pdf，只生成 Word 文档。"
 )
 DEFAULT_TIMEOUT = 300.0
