@@ -36,9 +36,14 @@ ALIASES: dict[str, list[str]] = {
 }  # fmt: skip
 
 
+def base_config() -> str:
+    """The configuration ours extends: the user's own FONTCONFIG_FILE, else the system's."""
+    return os.environ.get("FONTCONFIG_FILE") or SYSTEM_CONFIG
+
+
 def config_text(system_config: str | None = None) -> str:
     """A fontconfig file: the system (or the user's own FONTCONFIG_FILE) configuration plus our aliases."""
-    base = system_config or os.environ.get("FONTCONFIG_FILE") or SYSTEM_CONFIG
+    base = system_config or base_config()
     lines = [
         '<?xml version="1.0"?>',
         '<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">',
@@ -57,8 +62,11 @@ def config_text(system_config: str | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_config(folder: Path) -> Path:
-    """Write the configuration into `folder` (the conversion's scratch folder) and return its path."""
+def write_config(folder: Path) -> Path | None:
+    """Write the configuration into `folder` (the conversion's scratch folder) and return its path; None
+    where there is no fontconfig configuration to extend (Windows, macOS: LibreOffice finds fonts itself)."""
+    if not Path(base_config()).is_file():
+        return None
     path = folder / "fonts.conf"
     path.write_text(config_text(), encoding="utf-8")
     return path

@@ -72,7 +72,7 @@ MAX_PROCESSES = 2  # LibreOffice takes ~200 MB each; two already use both cores 
 MIN_PER_PROCESS = 4  # below that, a second start (~1 s) costs more than it saves
 
 
-def _start(soffice: str, root: Path, docs: list[bytes], fonts: Path) -> subprocess.Popen[bytes]:
+def _start(soffice: str, root: Path, docs: list[bytes], fonts: Path | None) -> subprocess.Popen[bytes]:
     """One headless LibreOffice converting `docs`, with our font aliases (`render/fonts.py`)."""
     src, out, profile = root / "in", root / "out", root / "profile"
     src.mkdir(parents=True)
@@ -88,7 +88,9 @@ def _start(soffice: str, root: Path, docs: list[bytes], fonts: Path) -> subproce
         "--headless", "--invisible", "--norestore", "--nologo", "--nodefault", "--nolockcheck",
         "--convert-to", "pdf:writer_pdf_Export", "--outdir", str(out), *files,
     ]  # fmt: skip
-    env = {**os.environ, "HOME": str(root), "SAL_USE_VCLPLUGIN": "svp", "FONTCONFIG_FILE": str(fonts)}
+    env = {**os.environ, "HOME": str(root), "SAL_USE_VCLPLUGIN": "svp"}
+    if fonts is not None:
+        env["FONTCONFIG_FILE"] = str(fonts)
     return subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, start_new_session=True, cwd=root
     )
