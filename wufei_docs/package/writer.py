@@ -245,11 +245,12 @@ def _unchanged(pkg: Package, folder: Path, current: _Current) -> WriteReport | N
 
 
 RENDERING_SUFFIX = ".pdf"
+EVIDENCE_COPIES = "支撑材料/"  # FORMAT.md §4: exact copies of the evidence files are data, whatever their type
 
 
 def is_rendering(name: str) -> bool:
-    """A PDF copy of one of the version's documents (made with --pdf, or not)."""
-    return name.endswith(RENDERING_SUFFIX)
+    """A PDF made from the version's documents (made with --pdf, or not): not part of the version's data."""
+    return name.endswith(RENDERING_SUFFIX) and not name.startswith(EVIDENCE_COPIES)
 
 
 def renderings_missing(files: Mapping[str, Any]) -> list[str]:

@@ -70,3 +70,10 @@ def write_config(folder: Path) -> Path | None:
     path = folder / "fonts.conf"
     path.write_text(config_text(), encoding="utf-8")
     return path
+
+
+def font_environment(folder: Path) -> dict[str, str]:
+    """What a LibreOffice process's environment needs for our aliases ({} where there is no fontconfig):
+    every place that starts soffice adds it (`{**os.environ, …, **font_environment(root)}`)."""
+    path = write_config(folder)
+    return {} if path is None else {"FONTCONFIG_FILE": str(path)}

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from wufei_docs.errors import MissingToolError, OutputError
-from wufei_docs.render.fonts import write_config
+from wufei_docs.render.fonts import font_environment
 
 INSTALL_HINT = (
     "未找到 LibreOffice（soffice），无法生成 PDF。"
@@ -53,10 +53,7 @@ def convert(
     batches = [keys[i * len(keys) // n : (i + 1) * len(keys) // n] for i in range(n)]
     with tempfile.TemporaryDirectory(prefix="wufei-pdf-") as tmp:
         roots = [Path(tmp) / str(i) for i in range(n)]
-        fonts = write_config(Path(tmp))
-        procs = [
-            _start(soffice, root, [docs[k] for k in batch], fonts) for root, batch in zip(roots, batches, strict=True)
-        ]
+        procs = [_start(soffice, root, [docs[k] for k in batch]) for root, batch in zip(roots, batches, strict=True)]
         _wait(procs, timeout)
         result = {}
         for root, batch in zip(roots, batches, strict=True):
@@ -72,8 +69,7 @@ MAX_PROCESSES = 2  # LibreOffice takes ~200 MB each; two already use both cores 
 MIN_PER_PROCESS = 4  # below that, a second start (~1 s) costs more than it saves
 
 
-def _start(soffice: str, root: Path, docs: list[bytes], fonts: Path | None) -> subprocess.Popen[bytes]:
-    """One headless LibreOffice converting `docs`, with our font aliases (`render/fonts.py`)."""
+def _start(soffice: str, root: Path, docs: list[bytes]) -> subprocess.Popen[bytes]:
     src, out, profile = root / "in", root / "out", root / "profile"
     src.mkdir(parents=True)
     out.mkdir()
@@ -88,9 +84,7 @@ def _start(soffice: str, root: Path, docs: list[bytes], fonts: Path | None) -> s
         "--headless", "--invisible", "--norestore", "--nologo", "--nodefault", "--nolockcheck",
         "--convert-to", "pdf:writer_pdf_Export", "--outdir", str(out), *files,
     ]  # fmt: skip
-    env = {**os.environ, "HOME": str(root), "SAL_USE_VCLPLUGIN": "svp"}
-    if fonts is not None:
-        env["FONTCONFIG_FILE"] = str(fonts)
+    env = {**os.environ, "HOME": str(root), "SAL_USE_VCLPLUGIN": "svp", **font_environment(root)}
     return subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, start_new_session=True, cwd=root
     )
