@@ -87,10 +87,11 @@ def test_faces_are_simplified_chinese_glyphs(tmp_path) -> None:
     from docx.oxml.ns import qn
     from docx.shared import Pt
 
-    def docx(font: str, language: str = "zh-CN") -> bytes:
+    def docx(font: str, language: str = "zh-CN", bold: bool = False) -> bytes:
         doc = Document()
         run = doc.add_paragraph().add_run(SC_JP_DIFFERENT)
         run.font.size = Pt(48)
+        run.font.bold = bold or None
         fonts = run._r.get_or_add_rPr().get_or_add_rFonts()
         for attr in ("w:ascii", "w:hAnsi", "w:eastAsia"):
             fonts.set(qn(attr), font)
@@ -110,8 +111,12 @@ def test_faces_are_simplified_chinese_glyphs(tmp_path) -> None:
     }
     japanese = {"Noto Serif CJK SC": "Noto Serif CJK JP", "Noto Sans CJK SC": "Noto Sans CJK JP"}
     names = [*cases, *set(cases.values())]
-    pdfs = convert({**{name: docx(name) for name in names}, **{jp: docx(jp, "ja-JP") for jp in japanese.values()}})
+    docs = {**{name: docx(name) for name in names}, **{jp: docx(jp, "ja-JP") for jp in japanese.values()}}
+    docs["方正小标宋简体"] = docx("方正小标宋简体")  # a heavy 宋体: the bold serif face
+    docs["SC bold"] = docx("Noto Serif CJK SC", bold=True)
+    pdfs = convert(docs)
     pixels = {name: _pixels(pdf, tmp_path / f"{k}.pdf") for k, (name, pdf) in enumerate(pdfs.items())}
+    assert pixels["方正小标宋简体"] == pixels["SC bold"] != pixels["Noto Serif CJK SC"]
     for requested, face in cases.items():
         assert pixels[requested] == pixels[face], f"{requested} is not set in {face}"
         if face in japanese:
