@@ -30,7 +30,7 @@ def num(value: float | int | Decimal, places: int = 3) -> str:
 def fixed(value: float | Decimal, places: int) -> str:
     """Always `places` decimals: 0.13124 → '0.1312' for 4; negative numbers with the one minus sign."""
     text = f"{dec(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):f}"
-    return _minus(text) if dec(text) != 0 else text.lstrip("-")
+    return _minus(text) if Decimal(text) != 0 else text.lstrip("-")
 
 
 def _minus(text: str) -> str:
