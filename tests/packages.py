@@ -44,7 +44,7 @@ def make_package(data: dict[str, Any], templates: str = "t1", tool: str = "0.1.0
     if pdf:
         files["PDF/申报书.pdf"] = b"%PDF-1.4 " + files[DOCS[0]][:64]
     fingerprint = hashlib.sha256(
-        json.dumps([plain, templates, tool, pdf], sort_keys=True, ensure_ascii=False).encode()
+        json.dumps([plain, templates, tool], sort_keys=True, ensure_ascii=False).encode()
     ).hexdigest()
     manifest = {
         "tool_version": tool,

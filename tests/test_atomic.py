@@ -258,7 +258,10 @@ def test_a_stray_file_with_a_new_name_is_archived_not_overwritten(tmp_path: Path
     write_package(make_package(variant()), tmp_path)
     (tmp_path / "PDF").mkdir()
     (tmp_path / "PDF" / "申报书.pdf").write_bytes(b"made by hand")
-    write_package(make_package(variant(), pdf=True), tmp_path)
+    report = write_package(make_package(variant(), pdf=True), tmp_path)  # same documents: no new version
+    assert report.unchanged and (tmp_path / "PDF" / "申报书.pdf").read_bytes() == b"made by hand"
+    assert any("PDF/申报书.pdf 不是 wufei 为第 1 版生成的文件，未覆盖" in m for m in report.messages)
+    write_package(make_package(variant(**{"unit.staff": 5}), pdf=True), tmp_path)  # new documents: archived
     assert (tmp_path / "历史版本" / "1" / "PDF" / "申报书.pdf").read_bytes() == b"made by hand"
 
 

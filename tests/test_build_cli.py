@@ -144,7 +144,6 @@ def test_fingerprint_known_before_rendering_and_sensitive_to_inputs(write, tmp_p
     assert pkg.fingerprint == fingerprint(source, "ganzhou-2023")
     assert pkg.extra == {"input": checked.enterprise.model_dump(mode="json"), "score": result.to_json()}
     assert fingerprint(source + b"\n", "ganzhou-2023") != pkg.fingerprint
-    assert fingerprint(source, "ganzhou-2023", pdf=True) != pkg.fingerprint
     evaluation = EnterpriseEvaluation(scores={"A4.1": 8})
     assert fingerprint(source, "ganzhou-2023", evaluation=evaluation) != pkg.fingerprint
     folder = tmp_path / "tpl"

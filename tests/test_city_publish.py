@@ -94,7 +94,7 @@ def test_documents_follow_official_formatting(cli, register: Path, tmp_path: Pat
         assert title_run._element.rPr.rFonts.get(qn("w:eastAsia")) == "方正小标宋简体"
         assert title_run.font.size.pt == 22
         cell_run = doc.tables[0].rows[1].cells[1].paragraphs[0].runs[0]
-        assert cell_run._element.rPr.rFonts.get(qn("w:eastAsia")) == "仿宋" and cell_run.font.size.pt == 12
+        assert cell_run._element.rPr.rFonts.get(qn("w:eastAsia")) == "仿宋_GB2312" and cell_run.font.size.pt == 12
         footer = s.footer.paragraphs[0]
         assert footer.text.startswith("— ") and footer.text.endswith(" —")
         assert "PAGE" in "".join(t.text for t in footer._element.iter(qn("w:instrText")))

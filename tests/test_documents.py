@@ -163,9 +163,10 @@ def test_report_sections_and_tables(cli, write, tmp_path) -> None:
     tables = [grid(t) for t in doc.tables]
     cover, info, ledger, intensity, categories, evidence = tables
     assert [r[1].text for r in cover] == ["赣州测试材料有限公司", "章贡区", "李某", "13907970000", "2025年3月1日"]
-    assert [c.text for c in info[1]] == ["统一社会信用代码", "91360702MA35L0AB16", "法定代表人", "张某"]
-    assert [c.text for c in info[4]] == ["所属行业", "", "单位性质", ""]  # optional fields left blank
-    assert [c.text for c in info[7]] == ["单位类型", "固体废物产生单位", "土壤污染重点监管单位", "否"]
+    assert [c.text for c in info[1]] == ["统一社会信用代码", "91360702MA35L0AB16"]  # a row of its own: never wraps
+    assert [c.text for c in info[2]][:2] == ["法定代表人", "张某"]
+    assert [c.text for c in info[5]] == ["所属行业", "", "单位性质", ""]  # optional fields left blank
+    assert [c.text for c in info[8]] == ["单位类型", "固体废物产生单位", "土壤污染重点监管单位", "否"]
     assert [c.text for c in ledger[1]] == ["1", "废矿物油", "危险废物\n900-249-08", "设备检修", "10", "0", "10", "0",
                                           "某环保公司", "焚烧"]  # fmt: skip
     assert [c.text for c in ledger[-1]] == ["合计", "110", "100", "10", "0", "安全处理率 100%"]
@@ -239,7 +240,7 @@ def test_hostile_text_comes_out_literally(cli, write, tmp_path) -> None:
     assert [c.text for c in ledger[1]][1:4] == [HOSTILE, "危险废物\n900-249-08", HOSTILE]
     assert ledger[2][2].text == f"一般工业固体废物\n{HOSTILE}" and ledger[2][8].text == HOSTILE
     info = grid(report.tables[1])
-    assert info[4][1].text == "C3240 " + SHORT and info[5][3].text == HOSTILE
+    assert info[5][1].text == "C3240 " + SHORT and info[6][1].text == HOSTILE
     evidence = grid(report.tables[5])
     assert [c.text for c in evidence[1]][2:4] == [HOSTILE, HOSTILE]
     assert f"A1.1 工厂管理机构、绿色制造制度；可循环包装（得1分）：{HOSTILE_TEXT}；支撑材料：E01。" in paragraphs

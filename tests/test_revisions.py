@@ -166,7 +166,7 @@ def test_a_changed_rebuild_archives_hand_edited_files_as_they_were(tmp_path: Pat
 def test_files_no_longer_built_go_to_history_and_empty_subfolders_are_removed(tmp_path: Path) -> None:
     write_package(make_package(variant(), pdf=True), tmp_path)
     assert (tmp_path / "PDF" / "申报书.pdf").is_file()
-    write_package(make_package(variant()), tmp_path)
+    write_package(make_package(variant(**{"unit.staff": 5})), tmp_path)  # the documents change, no --pdf
     assert not (tmp_path / "PDF").exists()
     assert (tmp_path / "历史版本" / "1" / "PDF" / "申报书.pdf").is_file()
     assert "不再生成：PDF/申报书.pdf" in (tmp_path / "修改说明.txt").read_text("utf-8")
@@ -224,3 +224,28 @@ def test_cli_final_marks_the_version_and_reports_errors(cli, tmp_path: Path) -> 
     assert r.exit_code == 0 and "无需重复" in r.stdout
     r = cli("final", tmp_path / "空")
     assert r.exit_code == 1 and "不存在" in r.stderr and "Traceback" not in r.output
+
+
+def test_adding_or_dropping_pdfs_is_no_new_version(tmp_path: Path) -> None:
+    """PDFs are a rendering of a version: adding them adds them to it, a build without them leaves them."""
+    first = write_package(make_package(variant()), tmp_path)
+    assert first.version == 1
+    added = write_package(make_package(variant(), pdf=True), tmp_path)
+    assert added.unchanged and added.version == 1 and added.written == ["PDF/申报书.pdf"]
+    assert any("已为第 1 版生成 PDF/申报书.pdf（版本不变）" in m for m in added.messages)
+    manifest = json.loads((tmp_path / "manifest.json").read_text("utf-8"))
+    assert manifest["version"] == 1 and "PDF/申报书.pdf" in manifest["files"]
+    dropped = write_package(make_package(variant()), tmp_path)
+    assert dropped.unchanged and dropped.version == 1 and dropped.written == []
+    assert (tmp_path / "PDF" / "申报书.pdf").is_file()
+    assert not (tmp_path / "历史版本").exists() and not (tmp_path / "修改说明.txt").exists()
+    again = write_package(make_package(variant(), pdf=True), tmp_path)  # PDF there: nothing to do
+    assert again.unchanged and again.written == []
+    (tmp_path / "PDF" / "申报书.pdf").unlink()  # a deleted PDF comes back, same version
+    back = write_package(make_package(variant(), pdf=True), tmp_path)
+    assert back.unchanged and back.version == 1 and (tmp_path / "PDF" / "申报书.pdf").is_file()
+    changed = write_package(make_package(variant(**{"unit.staff": 5})), tmp_path)
+    assert changed.version == 2
+    assert (tmp_path / "历史版本" / "1" / "PDF" / "申报书.pdf").is_file()  # the old PDF goes with its version
+    note = (tmp_path / "修改说明.txt").read_text("utf-8")
+    assert "生成选项" not in note and "生成 PDF" not in note

@@ -1,7 +1,8 @@
 """Small python-docx helpers for authoring the templates in GB/T 9704 style (used by make_templates.py).
 
-Every run gets explicit fonts (ascii, hAnsi, eastAsia, cs) so Chinese text shows in the intended
-font in Word/WPS and falls back sanely elsewhere.
+Every run gets explicit fonts (ascii, hAnsi, eastAsia, cs) and `w:hint="eastAsia"` so Chinese text, and the
+quotes “” and punctuation Word would otherwise set in the Latin font, show in the intended font in Word/WPS
+and fall back sanely elsewhere (LibreOffice: the aliases of wufei_docs/render/fonts.py).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ TITLE = "方正小标宋简体"
 BODY = "仿宋_GB2312"
 H1 = "黑体"
 H2 = "楷体_GB2312"
-TABLE = "仿宋"
+TABLE = BODY  # one 仿宋 name: tables are set like the body
 PAGE = "宋体"
 LATIN = "Times New Roman"
 SIZES = {"二号": 22, "三号": 16, "四号": 14, "小四": 12, "五号": 10.5}
@@ -92,6 +93,13 @@ def _defaults(doc: Any) -> None:
     spacing = ppr.find(qn("w:spacing"))
     spacing.set(qn("w:after"), "0")
     spacing.set(qn("w:line"), "240")
+    # Punctuation at the end of a full line: Word hangs it in the margin (its default, overflowPunct on).
+    # LibreOffice reads w:overflowPunct inverted (writerfilter: hanging = value == 0), so without this element
+    # it hangs the comma and, in a justified line, drops it from the page; w:val="1" keeps Word's default and
+    # makes LibreOffice carry the comma and the character before it to the next line instead.
+    overflow = OxmlElement("w:overflowPunct")
+    overflow.set(qn("w:val"), "1")
+    set_child(ppr, overflow)
     normal = doc.styles["Normal"]
     normal.font.size = Pt(16)
     _set_fonts(normal.element.get_or_add_rPr().get_or_add_rFonts(), BODY, LATIN)
@@ -121,6 +129,7 @@ def _set_fonts(rfonts: Any, east: str, latin: str) -> None:
     for attr in ("w:ascii", "w:hAnsi", "w:cs"):
         rfonts.set(qn(attr), latin)
     rfonts.set(qn("w:eastAsia"), east)
+    rfonts.set(qn("w:hint"), "eastAsia")  # “”、— and other shared characters in the East Asian font
 
 
 def run(p: Any, text: str = "", *, font: str = BODY, size: float = 16, bold: bool = False, latin: str = LATIN) -> Any:
@@ -363,7 +372,10 @@ def cell_styled(cell: Any, text: str, style: Any, *, align: str = "center", vali
     p = _empty_cell(cell, valign)
     p.style = style
     p.paragraph_format.alignment = ALIGN[align]
-    p.add_run(text)
+    r = p.add_run(text)
+    fonts = r._r.get_or_add_rPr().get_or_add_rFonts()  # the style's East Asian font, named on the run too
+    fonts.set(qn("w:eastAsia"), style.element.rPr.rFonts.get(qn("w:eastAsia")))
+    fonts.set(qn("w:hint"), "eastAsia")
     return p
 
 
@@ -473,7 +485,8 @@ _FONT_TABLE = [
 
 def _patch(name: str, data: bytes) -> bytes:
     if name == "word/settings.xml":  # python-docx's default lacks the zoom percentage the schema requires
-        return data.replace(b'<w:zoom w:val="bestFit"/>', b'<w:zoom w:val="bestFit" w:percent="100"/>')
+        data = data.replace(b'<w:zoom w:val="bestFit"/>', b'<w:zoom w:val="bestFit" w:percent="100"/>')
+        return data.replace(b'w:eastAsia="ja-JP"', b'w:eastAsia="zh-CN"')  # theme fonts: Chinese, not Japanese
     if name != "word/fontTable.xml":
         return data
     entries = "".join(

@@ -127,13 +127,14 @@ def _instructions(doc) -> None:
 def _part_unit(doc) -> None:
     heading1(doc, "一、企业基本情况", page_break_before=True)
     heading2(doc, "（一）基本信息")
-    rows = [
+    rows = [  # the 18-character USCC has a row of its own: it never wraps inside its cell
         ("单位名称", "{{ unit.name }}", None, None),
-        ("统一社会信用代码", "{{ unit.uscc }}", "法定代表人", "{{ unit.legal_rep }}"),
+        ("统一社会信用代码", "{{ unit.uscc }}", None, None),
+        ("法定代表人", "{{ unit.legal_rep }}", "成立日期", "{{ unit.founded }}"),
         ("详细地址", "{{ unit.address }}", None, None),
         ("所在县（市、区）", "{{ unit.county }}", "邮政编码", "{{ unit.postcode }}"),
         ("所属行业", "{{ unit.industry }}", "单位性质", "{{ unit.ownership }}"),
-        ("成立日期", "{{ unit.founded }}", "主导产品", "{{ unit.products }}"),
+        ("主导产品", "{{ unit.products }}", None, None),
         ("占地面积", "{{ unit.area }} 平方米", "职工人数", "{{ unit.staff }} 人"),
         ("单位类型", "{{ unit.roles }}", "土壤污染重点监管单位", "{{ unit.soil_key_unit }}"),
         ("负责人", "{{ unit.head_name }}", "联系方式", "{{ unit.head_phone }}"),

@@ -30,7 +30,6 @@ def assess(path: Path) -> Assessed:
             a.checked.rubric.id,
             templates=run.templates,
             evaluation=evaluation_json(a),
-            pdf=run.pdf,
             evaluated=a.evaluation is not None,
         )
     if a.source_bytes:

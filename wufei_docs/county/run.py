@@ -184,6 +184,8 @@ class Run:
         """The enterprises whose package folder does not already hold the current version (they need
         rendering); sets `entry.files` for the others. A cached result whose package is gone is assessed
         again, since rendering needs the parsed file."""
+        from wufei_docs.package.writer import renderings_missing
+
         out = self.settings.out
         todo, again = [], []
         for a in assessed:
@@ -192,6 +194,8 @@ class Run:
             files = self.cache.current_files(a.record, a.entry.folder, out) if a.checked is None else None
             if files is None:
                 files = outputs.package_files(out / a.entry.folder, a.fingerprint)
+            if files is not None and self.settings.pdf and renderings_missing(files):
+                files = None  # current documents without their PDFs: rendered again, written as the same version
             if files is not None:
                 a.entry.files = files
             elif a.checked is None:

@@ -13,6 +13,7 @@ from typing import Annotated, Any, TypeVar
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from wufei_docs.errors import InputError, Problem
+from wufei_docs.loading.quoted import quoted_figure_warnings as quoted
 from wufei_docs.model import ENTERPRISE_FORMAT, Enterprise, Evaluation, Strict
 from wufei_docs.raw import Loc, RawDocument, format_path
 from wufei_docs.scoring.rubric import Rubric, load_rubric
@@ -51,7 +52,7 @@ def validate_enterprise(raw: RawDocument) -> Checked:
         raise InputError(raw.source, _unique_sorted(problems))
     enterprise = enterprise or Enterprise.model_validate(data)
     assert rubric is not None
-    return Checked(enterprise, rubric, [*raw.notices, *enterprise_warnings(enterprise, rubric)])
+    return Checked(enterprise, rubric, [*raw.notices, *enterprise_warnings(enterprise, rubric), *quoted(enterprise)])
 
 
 def validate_evaluation(raw: RawDocument) -> Evaluation:

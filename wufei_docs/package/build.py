@@ -18,7 +18,7 @@ from wufei_docs._version import __version__
 from wufei_docs.errors import InputError, OutputError
 from wufei_docs.loading.validation import Checked
 from wufei_docs.package.fingerprint import fingerprint, options
-from wufei_docs.package.writer import Package, WriteReport, sha256, write_package
+from wufei_docs.package.writer import Package, WriteReport, current_renderings, sha256, write_package
 from wufei_docs.render.templates import templates_for
 from wufei_docs.scoring.score import ScoreResult
 
@@ -41,7 +41,9 @@ def build(path: str | Path, out_dir: str | Path, *, pdf: bool = False, templates
     except OSError as e:
         raise InputError(path, f"无法读取文件：{e.strerror or e}") from None
     result = score(checked.enterprise, checked.rubric)
-    package = build_package(checked, result, source_bytes=source_bytes, templates=templates, pdf=pdf)
+    package = build_package(checked, result, source_bytes=source_bytes, templates=templates)
+    if pdf and not current_renderings(Path(out_dir), package.fingerprint):  # PDFs already there: no LibreOffice
+        [package] = attach_pdfs([package])
     try:
         report = write_package(package, Path(out_dir))
     except OutputError:
@@ -105,12 +107,12 @@ def build_package(
         out: render_docx(tpl, context, cache=cache)
         for out, tpl in templates_for(evaluated=evaluated, templates=templates).items()
     }
-    options_used = options(pdf=pdf, templates=templates, evaluated=evaluated)
+    options_used = options(templates=templates, evaluated=evaluated)
     package = Package(
         files=files,
         manifest=_manifest(checked, result, self_result, source_bytes, options_used),
         fingerprint=fingerprint(
-            source_bytes, checked.rubric.id, templates=templates, evaluation=evaluation, pdf=pdf, evaluated=evaluated
+            source_bytes, checked.rubric.id, templates=templates, evaluation=evaluation, evaluated=evaluated
         ),
         extra={"input": checked.enterprise.model_dump(mode="json"), "score": result.to_json()},
     )

@@ -21,12 +21,12 @@ def fingerprint(
     *,
     templates: Path | None = None,
     evaluation: Any = None,
-    pdf: bool = False,
     evaluated: bool = False,
 ) -> str:
     """sha256 over tool version, rubric, input bytes, evaluation entry, template bytes and options:
     equal fingerprints mean a rebuild would give the same documents. Pass the values you will
-    give `build_package` (`evaluated` = whether a `self_result` is passed)."""
+    give `build_package` (`evaluated` = whether a `self_result` is passed). Whether PDFs are made is not
+    part of it: a PDF is a rendering of the documents, and adding or dropping --pdf is no new version."""
     h = hashlib.sha256()
 
     def add(label: str, data: bytes) -> None:
@@ -38,9 +38,10 @@ def fingerprint(
     add("evaluation", canonical(evaluation))
     for name in TEMPLATE_NAMES:
         add(f"template:{name}", template_path(name, templates).read_bytes())
-    add("options", canonical(options(pdf=pdf, templates=templates, evaluated=evaluated)))
+    add("options", canonical(options(templates=templates, evaluated=evaluated)))
     return h.hexdigest()
 
 
-def options(*, pdf: bool, templates: Path | None, evaluated: bool) -> dict[str, Any]:
-    return {"pdf": pdf, "templates": "custom" if templates is not None else "builtin", "evaluated": evaluated}
+def options(*, templates: Path | None, evaluated: bool) -> dict[str, Any]:
+    """The options that change the documents (manifest.json `options`)."""
+    return {"templates": "custom" if templates is not None else "builtin", "evaluated": evaluated}

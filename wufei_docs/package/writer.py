@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -213,21 +214,59 @@ def write_package(pkg: Package, folder: Path) -> WriteReport:
 
 
 def _unchanged(pkg: Package, folder: Path, current: _Current) -> WriteReport | None:
-    """Same input, templates and version: touch nothing (restore a deleted file if it is byte-identical)."""
+    """Same input, templates and version: touch nothing (restore a deleted file if it is byte-identical).
+    PDFs are a rendering of the version, not part of it: missing ones are added to it (its manifest lists
+    them), PDFs present stay when a build asks for none, and neither makes a new version."""
     recorded = current.manifest.get("files", {})
     missing = [n for n in pkg.files if not (folder / n).is_file()]
-    if any(sha256(pkg.files[n]) != recorded.get(n) for n in missing):
+    if any(sha256(pkg.files[n]) != recorded.get(n) for n in missing if not is_rendering(n)):
         return None  # cannot restore exactly what was there: build a new version instead
     final = _is_final(folder, current)
     tag = "（已定稿）" if final else ""
     messages = [f"无变化{tag}：{folder} 第 {current.version} 版与输入一致，未改写任何文件"]
     for name in missing:
         atomic_write_bytes(folder / name, pkg.files[name])
-        messages.append(f"已补回被删除的文件 {name}（与第 {current.version} 版记录一致）")
+        if not is_rendering(name):
+            messages.append(f"已补回被删除的文件 {name}（与第 {current.version} 版记录一致）")
+    renderings = [n for n in missing if is_rendering(n)]
+    if renderings:
+        files = {**recorded, **{n: sha256(pkg.files[n]) for n in renderings}}
+        atomic_write_bytes(folder / MANIFEST, _json({**current.manifest, "files": files}))
+        messages[0] = f"无变化{tag}：{folder} 第 {current.version} 版的文档与输入一致，未改写"
+        messages.append(f"已为第 {current.version} 版生成 {'、'.join(renderings)}（版本不变）")
     for name in pkg.files:
         if name not in missing and recorded.get(name) and sha256((folder / name).read_bytes()) != recorded[name]:
             messages.append(f"提示：{name} 在生成后被修改过，本次未覆盖")
+        elif name not in missing and name not in recorded:  # a PDF of the same name that we did not write
+            messages.append(
+                f"提示：{name} 不是 wufei 为第 {current.version} 版生成的文件，未覆盖；如需生成，请先移走该文件"
+            )
     return WriteReport(folder, missing, True, None, messages, current.version, final)
+
+
+RENDERING_SUFFIX = ".pdf"
+EVIDENCE_COPIES = "支撑材料/"  # FORMAT.md §4: exact copies of the evidence files are data, whatever their type
+
+
+def is_rendering(name: str) -> bool:
+    """A PDF made from the version's documents (made with --pdf, or not): not part of the version's data."""
+    return name.endswith(RENDERING_SUFFIX) and not name.startswith(EVIDENCE_COPIES)
+
+
+def renderings_missing(files: Mapping[str, Any]) -> list[str]:
+    """The PDFs a package with these files (name → hash, as a manifest lists them) lacks: one per document
+    the build renders (not the 修改说明 the writer adds)."""
+    documents = [n for n in files if n.endswith(".docx") and n != NOTE_DOCX]
+    return [n for n in (d[: -len(".docx")] + RENDERING_SUFFIX for d in documents) if n not in files]
+
+
+def current_renderings(folder: Path, fingerprint: str) -> bool:
+    """True when `folder` holds a complete package of `fingerprint` with the PDF of every document, so a
+    build with --pdf need not start LibreOffice."""
+    if not package_is_current(folder, fingerprint):
+        return False
+    manifest = read_manifest(Path(folder)) or {}
+    return not renderings_missing(manifest.get("files", {}))
 
 
 def _refuse_foreign(pkg: Package, folder: Path) -> None:

@@ -19,30 +19,35 @@ def total(values: Iterable[float | int | Decimal]) -> Decimal:
 
 
 def num(value: float | int | Decimal, places: int = 3) -> str:
-    """3 → '3', 1.5 → '1.5', 12.345678 → '12.346' (at most `places` decimals, zeros trimmed)."""
+    """3 → '3', 1.5 → '1.5', 12.345678 → '12.346', -2 → '−2' (at most `places` decimals, zeros trimmed)."""
     q = dec(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     text = f"{q:f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+    return "0" if text in ("-0", "") else _minus(text)
 
 
 def fixed(value: float | Decimal, places: int) -> str:
-    """Always `places` decimals: 0.13124 → '0.1312' for 4."""
-    return f"{dec(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):f}"
+    """Always `places` decimals: 0.13124 → '0.1312' for 4; negative numbers with the one minus sign."""
+    text = f"{dec(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):f}"
+    return _minus(text) if Decimal(text) != 0 else text.lstrip("-")
 
 
-def percent(ratio: float | Decimal, places: int = 1) -> str:
-    """0.079 → '7.9%'; signs are the caller's business."""
-    return fixed(dec(ratio) * 100, places) + "%"
+def _minus(text: str) -> str:
+    """Every negative number the documents print carries MINUS (U+2212), never a hyphen."""
+    return MINUS + text[1:] if text.startswith("-") else text
 
 
-def signed_percent(ratio: float | Decimal, places: int = 1) -> str:
-    """-0.079 → '−7.9%', 0.03 → '＋3.0%', 0 → '0.0%'."""
-    text = percent(abs(dec(ratio)), places)
-    if dec(ratio) == 0 or text == percent(0, places):
-        return text
-    return (MINUS if dec(ratio) < 0 else PLUS) + text
+def pct(points: Decimal) -> str:
+    """A percentage already in percent: 100 → '100%', 98.5 → '98.5%', 8 → '8.0%'."""
+    return "100%" if points == 100 else fixed(points, 1) + "%"
+
+
+def signed_pct(points: Decimal) -> str:
+    """A change in percent: −8.0 → '−8.0%', 3 → '＋3.0%', 0 → '0.0%'."""
+    if points == 0:
+        return fixed(0, 1) + "%"
+    return (MINUS if points < 0 else PLUS) + fixed(abs(points), 1) + "%"
 
 
 def cn_date(value: dt.date | None) -> str:

@@ -32,7 +32,9 @@ class ResidentOffice:
         self.lock = threading.Lock()  # one batch at a time; held by `pdf.convert` while it converts
         self._root = Path(tempfile.mkdtemp(prefix="wufei-office-"))
         self.profile = self._root / "profile"
-        self.env = {**os.environ, "HOME": str(self._root), "SAL_USE_VCLPLUGIN": "svp"}
+        from wufei_docs.render.fonts import font_environment
+
+        self.env = {**os.environ, "HOME": str(self._root), "SAL_USE_VCLPLUGIN": "svp", **font_environment(self._root)}
         self._process: subprocess.Popen[bytes] | None = None
 
     def ensure_started(self) -> None:

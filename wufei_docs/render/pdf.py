@@ -2,7 +2,8 @@
 large batch is split over two processes on two cores.
 
 A private profile (`-env:UserInstallation`) per process keeps parallel runs from blocking each other;
-the process groups are killed on timeout or failure so no orphan soffice is left behind.
+the process groups are killed on timeout or failure so no orphan soffice is left behind. Every conversion
+uses the fontconfig file of `render/fonts.py`, so 仿宋/宋/黑体/楷体 come out in matching simplified-Chinese faces.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from wufei_docs.errors import MissingToolError, OutputError
+from wufei_docs.render.fonts import font_environment
 
 INSTALL_HINT = (
     "未找到 LibreOffice（soffice），无法生成 PDF。"
-    "Debian/Ubuntu 安装：sudo apt-get install libreoffice-writer-nogui fonts-noto-cjk；"
+    "Debian/Ubuntu 安装：sudo apt-get install libreoffice-writer-nogui fonts-noto-cjk fonts-arphic-ukai fonts-liberation2；"
     "Windows/macOS 请从 https://www.libreoffice.org 下载安装。也可以去掉 --pdf，只生成 Word 文档。"
 )
 DEFAULT_TIMEOUT = 300.0
@@ -108,7 +110,7 @@ def _start(
         "--headless", "--invisible", "--norestore", "--nologo", "--nodefault", "--nolockcheck",
         "--convert-to", "pdf:writer_pdf_Export", "--outdir", str(out), *files,
     ]  # fmt: skip
-    env = env or {**os.environ, "HOME": str(root), "SAL_USE_VCLPLUGIN": "svp"}
+    env = env or {**os.environ, "HOME": str(root), "SAL_USE_VCLPLUGIN": "svp", **font_environment(root)}
     return subprocess.Popen(
         cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, start_new_session=True, cwd=root
     )

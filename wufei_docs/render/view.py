@@ -11,10 +11,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from wufei_docs.model import Enterprise
-from wufei_docs.render.numfmt import EQUALS, PLUS, cn_date, dec, fixed, num, percent, signed_percent, total
+from wufei_docs.render.derived import derived_note, intensity_view
+from wufei_docs.render.numfmt import EQUALS, PLUS, cn_date, dec, num, total
 from wufei_docs.render.view_report import evidence_view, ledger_view, work_view
-from wufei_docs.scoring.rubric import Category, Item, Rubric
-from wufei_docs.scoring.rules import intensity as intensity_of
+from wufei_docs.scoring.rubric import Category, Rubric
 from wufei_docs.scoring.score import ItemScore, ScoreResult, VetoScore
 
 CONTEXT_NAMES = (
@@ -51,9 +51,9 @@ def view_model(
             _hard(h.id, h.text, v, s) for h, v, s in zip(rubric.hard_items, result.vetoes, own.vetoes, strict=True)
         ],
         "rows": table_rows(rubric, result, own),
-        "notes": table_notes(rubric, result),
+        "notes": table_notes(rubric, result, enterprise),
         "categories": [_category(c, result, own) for c in rubric.categories],
-        "ledger": ledger_view(enterprise, rubric),
+        "ledger": ledger_view(enterprise),
         "intensity": intensity_view(enterprise, rubric, own),
         "work": work_view(enterprise, rubric, own, CN_NUMBERS),
         "evidence": evidence_view(enterprise),
@@ -214,10 +214,10 @@ def _row(
     }  # fmt: skip
 
 
-def table_notes(rubric: Rubric, result: ScoreResult) -> list[str]:
+def table_notes(rubric: Rubric, result: ScoreResult, enterprise: Enterprise) -> list[str]:
     """Lines under the 说明: how derived items were computed, which items do not apply and why."""
-    derived = [it for it in rubric.items if it.rule and result.item(it.id).applicable]
-    notes = [f"{it.id} 由填报数据计算：{result.item(it.id).note}。" for it in derived if result.item(it.id).note]
+    derived = [(it, result.item(it.id)) for it in rubric.items if it.rule and result.item(it.id).applicable]
+    notes = [f"{it.id} 由填报数据计算：{note}。" for it, s in derived if (note := derived_note(enterprise, it, s))]
     note = base_note(result, rubric)
     return [*notes, note] if note else notes
 
@@ -234,47 +234,3 @@ def _category(cat: Category, result: ScoreResult, own: ScoreResult) -> dict[str,
         "self_score": num(o.score),
         "bonus": cat.bonus,
     }
-
-
-def intensity_view(e: Enterprise, rubric: Rubric, own: ScoreResult) -> dict[str, Any]:
-    """The two latest years of 产生强度 (t per 万元) and the growth rate that decides A1.6."""
-    years = sorted(e.waste.years)[-2:]
-    rows = []
-    for y in years:
-        d = e.waste.years[y]
-        rows.append(
-            {
-                "year": str(y),
-                "output_value": num(d.output_value, 2),
-                "general": num(d.general_t),
-                "hazardous": num(d.hazardous_t),
-                "total": num(total([d.general_t, d.hazardous_t])),
-                "intensity": fixed(intensity_of(e, y), 4),
-            }
-        )
-    item = _item_with_rule(rubric, "intensity_growth")
-    item_score = own.item(item.id) if item else None
-    view: dict[str, Any] = {"rows": rows, "growth": "—", "sentence": item_score.note if item_score else ""}
-    if len(years) == 2:
-        before, now = dec(intensity_of(e, years[0])), dec(intensity_of(e, years[1]))
-        if before > 0:
-            growth = (now - before) / before
-            view["growth"] = signed_percent(growth)
-            change = (
-                "持平"
-                if percent(abs(growth)) == percent(0)
-                else f"{'下降' if growth < 0 else '上升'}{percent(abs(growth))}"
-            )
-        else:
-            change = "持平" if now == 0 else "上升（上年为 0）"
-        met = "实现零增长或负增长" if (now <= before) else "未实现零增长或负增长"
-        points = f"（{item.id} 得{num(item_score.score)}分）" if item and item_score else ""
-        view["sentence"] = (
-            f"{years[1]}年工业固体废物产生强度为{fixed(now, 4)}吨/万元，较{years[0]}年（{fixed(before, 4)}吨/万元）"
-            f"{change}，{met}{points}。"
-        )
-    return view
-
-
-def _item_with_rule(rubric: Rubric, rule: str) -> Item | None:
-    return next((i for i in rubric.items if i.rule == rule), None)

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from wufei_docs.model import Enterprise
-from wufei_docs.render.numfmt import num, percent, total
+from wufei_docs.render.derived import derived_note, manifest_rate_text, safe_rate_text
+from wufei_docs.render.numfmt import num, total
 from wufei_docs.scoring.rubric import Rubric
-from wufei_docs.scoring.rules import TONNE_TOLERANCE
 from wufei_docs.scoring.score import ScoreResult
 
 KINDS = {"hazardous": "危险废物", "general": "一般工业固体废物"}
 
 
-def ledger_view(e: Enterprise, rubric: Rubric) -> dict[str, Any]:
+def ledger_view(e: Enterprise) -> dict[str, Any]:
     """The stream ledger as table rows plus column sums, 安全处理率 and the manifest counts."""
     streams = e.waste.streams
     rows = [
@@ -34,27 +33,21 @@ def ledger_view(e: Enterprise, rubric: Rubric) -> dict[str, Any]:
         }
         for n, s in enumerate(streams, 1)
     ]
-    generated = total(s.generated_t for s in streams)
-    handled = total(s.utilized_t + s.disposed_t + s.stored_t for s in streams)
-    if generated > 0:
-        rate = "100%" if handled >= generated - Decimal(str(TONNE_TOLERANCE)) else percent(handled / generated)
-    else:
-        rate = "—"
     m = e.waste.manifests
     years = sorted(e.waste.years)
     view = {
         "year": str(years[-1]) if years else "",
         "rows": rows,
-        "generated": num(generated),
+        "generated": num(total(s.generated_t for s in streams)),
         "utilized": num(total(s.utilized_t for s in streams)),
         "disposed": num(total(s.disposed_t for s in streams)),
         "stored": num(total(s.stored_t for s in streams)),
         "hazardous": num(total(s.generated_t for s in streams if s.kind == "hazardous")),
         "general": num(total(s.generated_t for s in streams if s.kind == "general")),
-        "safe_rate": rate,
+        "safe_rate": safe_rate_text(e),
         "manifests_total": str(m.total),
         "manifests_electronic": str(m.electronic),
-        "manifests_rate": percent(m.electronic / m.total) if m.total else "—",
+        "manifests_rate": manifest_rate_text(e),
     }
     view["summary"] = _ledger_sentence(view)
     return view
@@ -86,7 +79,7 @@ def work_view(e: Enterprise, rubric: Rubric, own: ScoreResult, numerals: str) ->
             s = own.item(item.id)
             if not (s.note or s.evidence):
                 continue
-            text = s.note
+            text = derived_note(e, item, s) if item.rule and s.applicable else s.note
             if s.evidence:
                 text = _end(text, "；") + f"支撑材料：{'、'.join(s.evidence)}"
             text = _end(text, "。")

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from wufei_docs.model import Enterprise, valid_hazardous_code
+from wufei_docs.scoring.figures import Intensity, intensity_figures, safe_rate
 from wufei_docs.scoring.rubric import Item
 
 TONNE_TOLERANCE = 0.001
@@ -31,25 +32,24 @@ def intensity_growth(e: Enterprise, item: Item) -> Derived:
         have = f"只有 {years[0]} 年" if years else "没有年度数据"
         msg = f"{item.id} 需要最近两个完整年度的产值和产生量数据（waste.years），{have}，按 0 分计"
         return Derived(0.0, msg, [msg])
-    previous, latest = years[-2], years[-1]
-    before, now = intensity(e, previous), intensity(e, latest)
-    growth = (now - before) / before if before > 0 else (0.0 if now == 0 else float("inf"))
-    note = f"产生强度 {previous} 年 {before:.4f} 吨/万元，{latest} 年 {now:.4f} 吨/万元，增长率 {format_growth(growth)}"
+    fig = intensity_figures(e)  # the numbers the documents print, so `wufei score` says the same
+    assert fig is not None
+    previous, latest = fig.previous, fig.latest
+    note = (
+        f"产生强度 {previous} 年 {fig.before:f} 吨/万元，{latest} 年 {fig.now:f} 吨/万元，增长率 {format_growth(fig)}"
+    )
     warnings = []
     if latest - previous != 1:
         warnings.append(f"{item.id}: 年度数据 {previous} 与 {latest} 年不连续")
-    return Derived(item.max if growth <= 0 else 0.0, note, warnings)
+    return Derived(item.max if fig.met else 0.0, note, warnings)
 
 
-def intensity(e: Enterprise, year: int) -> float:
-    data = e.waste.years[year]
-    return (data.general_t + data.hazardous_t) / data.output_value
-
-
-def format_growth(growth: float) -> str:
-    if growth == float("inf"):
+def format_growth(fig: Intensity) -> str:
+    if fig.growth is None:
         return "—（上年为 0）"
-    return f"{growth * 100:+.1f}%"
+    if fig.growth == 0:
+        return "0.0%"
+    return ("−" if fig.growth < 0 else "＋") + f"{abs(fig.growth):.1f}%"  # the documents' signs (render/numfmt)
 
 
 def electronic_manifests(e: Enterprise, item: Item) -> Derived:
@@ -69,8 +69,9 @@ def safe_treatment_rate(e: Enterprise, item: Item) -> Derived:
         return Derived(0.0, "固体废物台账为空", [msg])
     generated = sum(s.generated_t for s in streams)
     handled = sum(s.utilized_t + s.disposed_t + s.stored_t for s in streams)
-    rate = handled / generated if generated > 0 else 1.0
-    note = f"产生 {generated:g} 吨，利用处置及合规贮存 {handled:g} 吨，安全处理率 {min(rate, 1.0) * 100:.1f}%"
+    rate = safe_rate(e)
+    shown = "—" if rate is None else ("100%" if rate == 100 else f"{rate:.1f}%")
+    note = f"产生 {generated:g} 吨，利用处置及合规贮存 {handled:g} 吨，安全处理率 {shown}"
     return Derived(item.max if handled >= generated - TONNE_TOLERANCE else 0.0, note)
 
 
