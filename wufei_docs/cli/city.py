@@ -107,7 +107,7 @@ def import_cmd(
     with handled():
         from wufei_docs.city import import_bundles, read_bundles
 
-        read = read_bundles(bundles)
+        read = read_bundles(bundles, _day(when))
         with _register(db, wait, create=True) as conn:
             report = import_bundles(conn, read, _change(by, when, reason), update=update)
         _print_import(report, db)
