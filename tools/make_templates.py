@@ -464,7 +464,9 @@ def recommendation_letter() -> None:
     para(doc, "{{ doc.recipient }}：", align="left")
     body(doc, "{{ doc.opening }}")
     tag(doc, "{%p for e in recommended %}")
-    body(doc, "{{ e.no }}. {{ e.name }}（统一社会信用代码：{{ e.uscc }}），核定分 {{ e.evaluated_total }} 分{{ e.end }}")
+    body(
+        doc, "{{ e.no }}. {{ e.name }}（统一社会信用代码：{{ e.uscc }}），核定分 {{ e.evaluated_total }} 分{{ e.end }}"
+    )
     tag(doc, "{%p endfor %}")
     tag(doc, "{%p if doc.others_sentence %}")
     body(doc, "{{ doc.others_sentence }}")
