@@ -180,3 +180,18 @@ def test_read_bundle_checks_against_the_import_date(original: Path) -> None:
     assert read_bundle(original, dt.date(2025, 3, 12)).date == dt.date(2025, 3, 12)
     with pytest.raises(InputError, match="推荐包日期 2025-03-12 晚于导入日期 2025-03-11"):
         read_bundle(original, dt.date(2025, 3, 11))
+
+
+@pytest.mark.parametrize(
+    ("text", "depth"),
+    [
+        ('{"a": "[[[\\"]]]{", "b": [[[]]]}', 4),  # brackets and escaped quotes inside strings do not count
+        ('{"a": "\\\\", "b": [1]}', 2),  # an escaped backslash ends before the closing quote
+        ("[" * 3000 + "]" * 3000, 3000),
+        ('"[[["', 0),
+    ],
+)
+def test_nesting_depth_without_recursion(text: str, depth: int) -> None:
+    from wufei_docs.city.bundles import nesting_depth
+
+    assert nesting_depth(text) == depth

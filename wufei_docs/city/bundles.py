@@ -132,7 +132,7 @@ def _parse_json(path: Path, raw: bytes) -> Any:
     return data
 
 
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)  # unrolled: linear and fast
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 
 

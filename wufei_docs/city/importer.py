@@ -226,10 +226,12 @@ def _again(
         result.conflicts.append(Conflict(entry.uscc, entry.name, _WAS[unit.status], detail))
         return
     require_date(conn, unit, change)
+    changes = _differences(conn, unit, bundle, entry)  # kept in the event: what the new bundle says differently
     _overwrite(conn, bundle, bundle_id, entry, unit, change)
     moved = _must(conn, unit.uscc)
     reason = change.because(f"{bundle.county}重新推荐（推荐包日期 {bundle.date}）")
-    data = {"bundle": bundle.sha256, "folder": entry.folder, "evaluated_total": entry.evaluated_total}
+    data = {"bundle": bundle.sha256, "folder": entry.folder, "evaluated_total": entry.evaluated_total,
+            "changes": changes}  # fmt: skip
     change_status(conn, moved, RECOMMENDED, "重新推荐", change, reason, source=str(bundle.path), data=data)
     result.again.append(_must(conn, unit.uscc))
 
