@@ -35,7 +35,6 @@ class Source:
 
     raw: bytes
     prefix: str  # folder inside the zip that holds bundle.json ("" at the root or for folders)
-    exists: Callable[[str], bool]
     digests: Callable[[list[str]], dict[str, str]]  # relative names → sha256 hex, or a reason word
 
 
@@ -55,14 +54,11 @@ def _folder(folder: Path) -> Source:
         raise InputError(target, f"文件过大（超过 {MAX_JSON_BYTES // 1024 // 1024} MB）")
     root = folder.resolve()
 
-    def exists(rel: str) -> bool:
-        return (folder / rel).exists()
-
     def digests(names: list[str]) -> dict[str, str]:
         budget = [MAX_HASHED_BYTES]
         return {rel: _hash_file(root, rel, budget) for rel in names}
 
-    return Source(target.read_bytes(), "", exists, digests)
+    return Source(target.read_bytes(), "", digests)
 
 
 def _hash_file(root: Path, rel: str, budget: list[int]) -> str:
@@ -113,18 +109,11 @@ def _zip(path: Path) -> Source:
         info = candidates[0]
         raw = _read_json_member(zf, info, path)
     prefix = info.filename[: -len(BUNDLE_JSON)]
-    listing = {n.rstrip("/") for n in names}
-    for name in list(listing):  # folders are often not members of their own: add every parent
-        parts = name.split("/")
-        listing.update("/".join(parts[:i]) for i in range(1, len(parts)))
-
-    def exists(rel: str) -> bool:
-        return (prefix + rel).rstrip("/") in listing
 
     def digests(rels: list[str]) -> dict[str, str]:
         return _hash_members(path, prefix, rels)
 
-    return Source(raw, prefix, exists, digests)
+    return Source(raw, prefix, digests)
 
 
 def _hash_members(path: Path, prefix: str, rels: list[str]) -> dict[str, str]:
