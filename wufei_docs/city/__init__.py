@@ -3,7 +3,7 @@
 Library surface (the CLI `wufei city …` is a thin layer over these):
     open_register(path, create=False, wait=30) -> connection     db.py (schema, migrations, busy timeout)
     transaction(conn)                                             one command = one transaction
-    read_bundles(paths) / import_bundles(conn, bundles, change)   importer.py
+    read_bundles(paths, today) / import_bundles(conn, bundles, change)   importer.py (checked by checks.py)
     publish(conn, batch, out_dir, change) / spotcheck(...)        publishing.py
     delist / withdraw(conn, uscc, change) / record_result(conn, uscc, passed, change) / history / verify   register.py
     list_units(conn, status=, county=) / list_xlsx(rows, day)   listing.py (`city list`)
