@@ -92,12 +92,19 @@ def test_the_untouched_bundle_passes(cli, original: Path, tmp_path: Path) -> Non
         (lambda d: entry(d, GOOD).update(received="0001-01-01"), ["enterprises[0].received: 受理日期 0001-01-01 早于评价办法发布日期"]),
         (lambda d: entry(d, GOOD).update(received="2025-02-30"), ["受理日期“2025-02-30”不是有效日期"]),
         (lambda d: entry(d, GOOD).update(received="2025-03-20"), ["验收日期 2025-03-12 早于受理日期 2025-03-20"]),
+        (lambda d: entry(d, LOW).update(recommended=True, verdict="达标", evaluated_total=95, reason=None),
+         ["enterprises[2].evaluated_total: 核定分 95 与材料包 manifest.json 的 83 不符",
+          "enterprises[2].verdict: 结论“达标”与材料包 manifest.json 的“未达标”不符"]),
+        (lambda d: entry(d, VETOED).update(recommended=True, verdict="达标", reason=None),
+         ["enterprises[1].recommended: 材料包 manifest.json 记载硬性指标 H1 不满足（否决）", "结论“达标”与材料包"]),
+        (lambda d: entry(d, GOOD).update(evaluated_total=99), ["核定分 99 与材料包 manifest.json 的 105 不符"]),
         (lambda d: entry(d, GOOD)["files"].update({"申报书.docx": "0" * 64}), ["enterprises[0].files.申报书.docx", "sha256 与 bundle.json 所列不符"]),
         (lambda d: entry(d, LOW)["files"].update({"附件9.docx": "0" * 64}), ["enterprises[2].files.附件9.docx: 推荐包中缺少此文件"]),
     ],
     ids=["score-999", "score-negative", "ten-points-recommended", "veto-recommended", "low-flipped", "unknown-verdict",
          "pass-as-fail", "bundle-county", "entry-county", "date-9999", "date-0001", "date-not-latest", "evaluated-9999",
-         "received-0001", "received-invalid", "received-after-evaluated", "hash-edited", "listed-file-missing"],
+         "received-0001", "received-invalid", "received-after-evaluated", "low-flipped-consistently",
+         "veto-flipped-consistently", "score-lowered-in-bounds", "hash-edited", "listed-file-missing"],
 )  # fmt: skip
 def test_a_tampered_claim_refuses_the_whole_bundle(cli, original: Path, tmp_path: Path, edit, expected) -> None:
     db = tmp_path / "r.db"
@@ -138,6 +145,15 @@ def test_a_package_file_changed_after_hashing(cli, original: Path, tmp_path: Pat
     refused(
         cli, copy, tmp_path / "r.db", "推荐包中缺少此文件（企业/赣州测试01号材料有限公司/附件1-评价指标自评表.docx）"
     )
+
+
+def test_a_recommended_package_without_its_manifest(cli, original: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "推荐包"
+    shutil.copytree(original, copy)
+    (copy / "企业" / "赣州测试01号材料有限公司" / "manifest.json").unlink()
+    expected = ("enterprises[0].folder: 材料包中缺少或无法读取 manifest.json（企业/赣州测试01号材料有限公司）",)
+    refused(cli, copy, tmp_path / "r.db", *expected)
+    refused(cli, zipped(copy, tmp_path / "推荐包.zip"), tmp_path / "r.db", *expected)
 
 
 def test_a_listed_file_swapped_for_a_symlink_is_not_followed(cli, original: Path, tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from wufei_docs.city.bundles import Bundle, Checker, Entry, parse_bundle
+from wufei_docs.city.bundles import MAX_DEPTH, Bundle, Checker, Entry, nesting_depth, parse_bundle
 from wufei_docs.city.docfmt import number
 from wufei_docs.city.sources import MISSING, NOT_A_FILE, TOO_LARGE, UNREADABLE
 from wufei_docs.scoring.rubric import Rubric
@@ -31,6 +31,7 @@ def read_bundle(path: Path, today: dt.date | None = None) -> Bundle:
     parsed = parse_bundle(path)
     if parsed.bundle is not None:
         check_bundle(parsed.checker, parsed.bundle, parsed.data, today or dt.date.today(), parsed.source.digests)
+        check_manifests(parsed.checker, parsed.bundle, parsed.source.read)
     if parsed.checker.problems or parsed.bundle is None:
         raise InputError(parsed.where, parsed.checker.problems)
     return parsed.bundle
@@ -173,3 +174,83 @@ def _files(c: Checker, bundle: Bundle, digests: Callable[[list[str]], dict[str, 
             c.add(where, f"{rel} {actual}，无法核对", entry.label)
         else:
             c.add(where, f"{rel} 的 sha256 与 bundle.json 所列不符（文件在生成推荐包后被改动或替换）", entry.label)
+
+
+def check_manifests(c: Checker, bundle: Bundle, read: Callable[[str], bytes | None]) -> None:
+    """A recommended unit's package says the same as bundle.json: its manifest.json (written by `wufei build`
+    with the county's 核定分) gives the unit, 核定分, verdict, hard items and files. Editing bundle.json alone
+    (a non-recommended unit flipped, its score raised within bounds) is found here."""
+    for e in bundle.entries:
+        if not (e.recommended and e.folder):
+            continue
+        where = f"enterprises[{e.index}]."
+        manifest = _manifest(read(f"{e.folder}/{MANIFEST}"))
+        if manifest is None:
+            c.add(f"{where}folder", f"材料包中缺少或无法读取 {MANIFEST}（{e.folder}），无法核对推荐", e.label)
+            continue
+        for field, problem in _disagreements(e, manifest):
+            c.add(f"{where}{field}", problem, e.label)
+
+
+MANIFEST = "manifest.json"
+
+
+def _manifest(raw: bytes | None) -> dict[str, Any] | None:
+    import json
+
+    if raw is None:
+        return None
+    try:
+        text = raw.decode("utf-8-sig")
+        if nesting_depth(text) > MAX_DEPTH:
+            return None
+        data = json.loads(text)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _disagreements(e: Entry, manifest: dict[str, Any]) -> list[tuple[str, str]]:
+    score, options = _object(manifest, "score"), _object(manifest, "options")
+    found: list[tuple[str, str]] = []
+    if manifest.get("uscc") != e.uscc:
+        found.append(
+            ("uscc", f"材料包 {MANIFEST} 的统一社会信用代码为“{str(manifest.get('uscc'))[:24]}”，与 bundle.json 不符")
+        )
+    if options.get("evaluated") is not True:
+        found.append(("recommended", f"材料包未按县级核定分生成（{MANIFEST}），不能标为推荐"))
+    total = score.get("total")
+    if (
+        not isinstance(total, int | float)
+        or isinstance(total, bool)
+        or e.evaluated_total is None
+        or round(float(total), 2) != round(e.evaluated_total, 2)
+    ):
+        shown = number(float(total)) if isinstance(total, int | float) and not isinstance(total, bool) else "无"
+        found.append(("evaluated_total", f"核定分 {number(e.evaluated_total)} 与材料包 {MANIFEST} 的 {shown} 不符"))
+    if score.get("verdict") != e.verdict:
+        found.append(("verdict", f"结论“{e.verdict}”与材料包 {MANIFEST} 的“{str(score.get('verdict'))[:10]}”不符"))
+    if manifest.get("files") != e.files:
+        found.append(("files", f"材料文件清单与材料包 {MANIFEST} 所列不符"))
+    failed = _failed_hard_items(manifest)
+    if failed:
+        found.append(
+            ("recommended", f"材料包 {MANIFEST} 记载硬性指标 {'、'.join(failed)} 不满足（否决），不能标为推荐")
+        )
+    return found
+
+
+def _object(data: dict[str, Any], key: str) -> dict[str, Any]:
+    value = data.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def _failed_hard_items(manifest: dict[str, Any]) -> list[str]:
+    """Hard items that apply and are not met, from the full score kept in the manifest's snapshot."""
+    snapshot = manifest.get("snapshot")
+    score = snapshot.get("score") if isinstance(snapshot, dict) else None
+    vetoes = score.get("vetoes") if isinstance(score, dict) else None
+    if not isinstance(vetoes, list):
+        return []
+    return [str(v.get("id"))[:10] for v in vetoes
+            if isinstance(v, dict) and v.get("applies") is True and v.get("met") is False]  # fmt: skip

@@ -23,6 +23,7 @@ MAX_ZIP_MEMBERS = 50_000
 MAX_RATIO = 200  # uncompressed / compressed size of bundle.json
 MAX_NAME = 1024
 MAX_HASHED_BYTES = 4 * 1024**3  # all package files of one bundle together
+MAX_SMALL = 8 * 1024 * 1024  # a package's manifest.json
 CHUNK = 1024 * 1024
 
 # Why a listed file could not be hashed (the digest is then one of these words)
@@ -36,6 +37,7 @@ class Source:
     raw: bytes
     prefix: str  # folder inside the zip that holds bundle.json ("" at the root or for folders)
     digests: Callable[[list[str]], dict[str, str]]  # relative names → sha256 hex, or a reason word
+    read: Callable[[str], bytes | None]  # a small file (a package's manifest.json); None if absent or too large
 
 
 def open_source(path: Path) -> Source:
@@ -58,7 +60,22 @@ def _folder(folder: Path) -> Source:
         budget = [MAX_HASHED_BYTES]
         return {rel: _hash_file(root, rel, budget) for rel in names}
 
-    return Source(target.read_bytes(), "", digests)
+    def read(rel: str) -> bytes | None:
+        return _read_small_file(root, rel)
+
+    return Source(target.read_bytes(), "", digests, read)
+
+
+def _read_small_file(root: Path, rel: str) -> bytes | None:
+    path = root / rel
+    try:
+        if not path.resolve().is_relative_to(root) or not stat.S_ISREG(path.stat().st_mode):
+            return None
+        with path.open("rb") as f:
+            data = f.read(MAX_SMALL + 1)
+    except (OSError, RuntimeError):
+        return None
+    return data if len(data) <= MAX_SMALL else None
 
 
 def _hash_file(root: Path, rel: str, budget: list[int]) -> str:
@@ -113,7 +130,22 @@ def _zip(path: Path) -> Source:
     def digests(rels: list[str]) -> dict[str, str]:
         return _hash_members(path, prefix, rels)
 
-    return Source(raw, prefix, digests)
+    def read(rel: str) -> bytes | None:
+        return _read_small_member(path, prefix + rel)
+
+    return Source(raw, prefix, digests, read)
+
+
+def _read_small_member(path: Path, name: str) -> bytes | None:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            info = zf.getinfo(name)
+            if info.is_dir() or info.file_size > MAX_SMALL:
+                return None
+            with zf.open(info) as f:
+                return f.read(MAX_SMALL + 1)[:MAX_SMALL]
+    except (KeyError, zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, EOFError):
+        return None
 
 
 def _hash_members(path: Path, prefix: str, rels: list[str]) -> dict[str, str]:
