@@ -176,15 +176,15 @@ def _files(c: Checker, bundle: Bundle, digests: Callable[[list[str]], dict[str, 
             c.add(where, f"{rel} 的 sha256 与 bundle.json 所列不符（文件在生成推荐包后被改动或替换）", entry.label)
 
 
-def check_manifests(c: Checker, bundle: Bundle, read: Callable[[str], bytes | None]) -> None:
+def check_manifests(c: Checker, bundle: Bundle, read: Callable[[list[str]], dict[str, bytes | None]]) -> None:
     """A recommended unit's package says the same as bundle.json: its manifest.json (written by `wufei build`
     with the county's 核定分) gives the unit, 核定分, verdict, hard items and files. Editing bundle.json alone
     (a non-recommended unit flipped, its score raised within bounds) is found here."""
-    for e in bundle.entries:
-        if not (e.recommended and e.folder):
-            continue
+    recommended = [e for e in bundle.entries if e.recommended and e.folder]
+    manifests = read([f"{e.folder}/{MANIFEST}" for e in recommended])
+    for e in recommended:
         where = f"enterprises[{e.index}]."
-        manifest = _manifest(read(f"{e.folder}/{MANIFEST}"))
+        manifest = _manifest(manifests.get(f"{e.folder}/{MANIFEST}"))
         if manifest is None:
             c.add(f"{where}folder", f"材料包中缺少或无法读取 {MANIFEST}（{e.folder}），无法核对推荐", e.label)
             continue

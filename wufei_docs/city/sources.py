@@ -37,7 +37,7 @@ class Source:
     raw: bytes
     prefix: str  # folder inside the zip that holds bundle.json ("" at the root or for folders)
     digests: Callable[[list[str]], dict[str, str]]  # relative names → sha256 hex, or a reason word
-    read: Callable[[str], bytes | None]  # a small file (a package's manifest.json); None if absent or too large
+    read: Callable[[list[str]], dict[str, bytes | None]]  # small files (manifest.json); None: absent or too large
 
 
 def open_source(path: Path) -> Source:
@@ -60,8 +60,8 @@ def _folder(folder: Path) -> Source:
         budget = [MAX_HASHED_BYTES]
         return {rel: _hash_file(root, rel, budget) for rel in names}
 
-    def read(rel: str) -> bytes | None:
-        return _read_small_file(root, rel)
+    def read(rels: list[str]) -> dict[str, bytes | None]:
+        return {rel: _read_small_file(root, rel) for rel in rels}
 
     return Source(target.read_bytes(), "", digests, read)
 
@@ -130,21 +130,32 @@ def _zip(path: Path) -> Source:
     def digests(rels: list[str]) -> dict[str, str]:
         return _hash_members(path, prefix, rels)
 
-    def read(rel: str) -> bytes | None:
-        return _read_small_member(path, prefix + rel)
+    def read(rels: list[str]) -> dict[str, bytes | None]:
+        return _read_small_members(path, prefix, rels)
 
     return Source(raw, prefix, digests, read)
 
 
-def _read_small_member(path: Path, name: str) -> bytes | None:
+def _read_small_members(path: Path, prefix: str, rels: list[str]) -> dict[str, bytes | None]:
+    """Small members, read with the zip opened once."""
+    found: dict[str, bytes | None] = dict.fromkeys(rels)
     try:
         with zipfile.ZipFile(path) as zf:
-            info = zf.getinfo(name)
-            if info.is_dir() or info.file_size > MAX_SMALL:
-                return None
-            with zf.open(info) as f:
-                return f.read(MAX_SMALL + 1)[:MAX_SMALL]
-    except (KeyError, zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, EOFError):
+            members = {i.filename: i for i in zf.infolist()}
+            for rel in rels:
+                info = members.get(prefix + rel)
+                if info is not None and not info.is_dir() and info.file_size <= MAX_SMALL:
+                    found[rel] = _read_member(zf, info)
+    except (zipfile.BadZipFile, OSError):
+        pass
+    return found
+
+
+def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes | None:
+    try:
+        with zf.open(info) as f:
+            return f.read(MAX_SMALL)
+    except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, EOFError):
         return None
 
 
