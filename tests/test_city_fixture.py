@@ -14,7 +14,7 @@ from typing import Any
 from stdnum.cn import uscc as uscc_mod
 
 from tests.conftest import EXAMPLES, dump_yaml, variant
-from wufei_docs.city.bundles import read_bundle
+from wufei_docs.city.checks import read_bundle
 from wufei_docs.county.run import bundle
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from tests.test_city_fixture import enterprise, example, make_bundle, make_uscc, snapshot, statuses
 
 WHO = ("--by", "市工信局张三", "--date", "2025-04-01")
+LATER = ("--by", "市工信局张三", "--date", "2025-04-03")  # after the 2025-04-02 bundles below
 
 
 def test_import_folder_adds_recommended_units_with_county_scores_and_files(cli, tmp_path: Path) -> None:
@@ -107,22 +108,22 @@ def test_changed_score_is_reported_not_overwritten_then_accepted_with_update(cli
     db = tmp_path / "r.db"
     assert cli("city", "import", march, "--db", db, *WHO).exit_code == 0
     before = snapshot(db)
-    r = cli("city", "import", april, "--db", db, *WHO)
+    r = cli("city", "import", april, "--db", db, *LATER)
     assert r.exit_code == 1 and "内容变化" in r.stderr and "核定分 105 → 100" in r.stderr
     assert "材料文件不同" in r.stderr
     after = snapshot(db)
     assert after["units"] == before["units"] and after["events"] == before["events"]
     assert len(after["bundles"]) == 2  # the bundle is known, its data not taken
-    r = cli("city", "import", april, "--db", db, "--update", *WHO)
+    r = cli("city", "import", april, "--db", db, "--update", *LATER)
     assert r.exit_code == 1 and "必须说明原因" in r.stderr
-    r = cli("city", "import", april, "--db", db, "--update", "--reason", "县里复核后更正核定分", *WHO)
+    r = cli("city", "import", april, "--db", db, "--update", "--reason", "县里复核后更正核定分", *LATER)
     assert r.exit_code == 0, r.output
     assert "已按新推荐包更正" in r.stdout
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT evaluated_total, status FROM units").fetchone() == (100.0, "推荐")
     action, reason, data = conn.execute("SELECT action, reason, data FROM events ORDER BY id DESC").fetchone()
     assert action == "更正" and reason == "县里复核后更正核定分" and "核定分 105 → 100" in data
-    r = cli("city", "import", march, "--db", db, *WHO)  # the older bundle no longer wins
+    r = cli("city", "import", march, "--db", db, *LATER)  # the older bundle no longer wins
     assert r.exit_code == 1 and "推荐包较旧" in r.stderr
 
 
@@ -141,8 +142,8 @@ def test_an_older_bundle_not_recommending_a_unit_is_no_conflict(cli, tmp_path: P
         tmp_path, "章贡区", [enterprise(1)], evaluation={make_uscc(1): {"evaluated": "2025-04-02"}}, name="四月"
     )
     db = tmp_path / "r.db"
-    assert cli("city", "import", april, "--db", db, *WHO).exit_code == 0
-    r = cli("city", "import", march, "--db", db, *WHO)
+    assert cli("city", "import", april, "--db", db, *LATER).exit_code == 0
+    r = cli("city", "import", march, "--db", db, *LATER)
     assert r.exit_code == 0 and "未推荐 1 个" in r.stdout and statuses(db) == {make_uscc(1): "推荐"}
 
 
@@ -198,10 +199,12 @@ def test_wrong_format_is_refused(cli, tmp_path: Path) -> None:
     assert r.exit_code == 1 and "wufei/bundle-1" in r.stderr
 
 
-def test_missing_package_folder_is_noted(cli, tmp_path: Path) -> None:
+def test_a_missing_package_folder_refuses_the_bundle(cli, tmp_path: Path) -> None:
     import shutil
 
     bundle = make_bundle(tmp_path, "章贡区", [enterprise(1)])
     shutil.rmtree(bundle / "企业")
     r = cli("city", "import", bundle, "--db", tmp_path / "r.db", *WHO)
-    assert r.exit_code == 0 and "推荐包中缺少：企业/赣州测试01号材料有限公司" in r.stdout
+    assert r.exit_code == 1 and "未导入任何内容" in r.stderr
+    assert "推荐包中缺少此文件（企业/赣州测试01号材料有限公司/申报书.docx）" in r.stderr
+    assert "赣州测试01号材料有限公司（" in r.stderr and not (tmp_path / "r.db").exists()

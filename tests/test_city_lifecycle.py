@@ -130,10 +130,11 @@ def test_spotcheck_only_draws_published_units(cli, db: Path, tmp_path: Path) -> 
 def test_result_pass_and_fail_then_recreate_from_a_later_bundle(cli, db: Path, tmp_path: Path) -> None:
     r = cli("city", "result", make_uscc(1), "--pass", "--db", db)
     assert r.exit_code == 1 and "只有“抽查中”的单位可以登记抽查结果" in r.stderr
-    assert cli("city", "spotcheck", "--sample", 5, "--seed", 3, "-o", tmp_path, "--db", db).exit_code == 0
+    r = cli("city", "spotcheck", "--sample", 5, "--seed", 3, "-o", tmp_path, "--db", db, "--date", "2025-05-10")
+    assert r.exit_code == 0
     r = cli("city", "result", make_uscc(1), "--pass", "--db", db, "--date", "2025-05-20")
     assert r.exit_code == 0 and "合格" in r.stdout
-    r = cli("city", "result", make_uscc(2), "--fail", "--db", db)
+    r = cli("city", "result", make_uscc(2), "--fail", "--db", db, "--date", "2025-05-20")
     assert r.exit_code == 1 and "必须说明原因" in r.stderr
     r = cli("city", "result", make_uscc(2), "--fail", "--reason", "台账与现场不符", "--db", db, "--date", "2025-05-20")
     assert r.exit_code == 0 and "须重新创建" in r.stdout
@@ -141,7 +142,7 @@ def test_result_pass_and_fail_then_recreate_from_a_later_bundle(cli, db: Path, t
     assert status_json(cli, db, "2025-05-20")["target"]["published"] == 4  # 5 published − 1 to re-create
     # the same (old) bundle does not bring it back; a bundle dated after the failure does
     old = make_bundle(tmp_path / "old", "章贡区", [enterprise(2, **{"items.A4.1.score": 0})])
-    r = cli("city", "import", old, "--db", db)
+    r = cli("city", "import", old, "--db", db, "--date", "2025-05-21")
     assert r.exit_code == 1 and "不晚于此" in r.stderr and statuses(db)[make_uscc(2)] == "重新创建"
     later = make_bundle(
         tmp_path / "new", "章贡区", [enterprise(2)], evaluation={make_uscc(2): {"evaluated": "2025-06-01"}}
@@ -165,6 +166,7 @@ def test_status_json_and_table(cli, db: Path) -> None:
     assert s["counties"][0] == {
         "county": "章贡区",
         "推荐": 0,
+        "撤回": 0,
         "公布": 4,
         "抽查中": 0,
         "摘牌": 0,
@@ -173,7 +175,7 @@ def test_status_json_and_table(cli, db: Path) -> None:
     }
     assert s["counties"][1]["county"] == "南康区" and s["counties"][1]["公布"] == 1
     assert s["batches"] == [{"batch": 1, "date": "2025-04-10", "by": s["batches"][0]["by"], "units": 5}]
-    assert s["problems"] == [] and s["schema_version"] == 2
+    assert s["problems"] == [] and s["schema_version"] == 3
     late = status_json(cli, db, "2025-07-02")
     assert late["window"] == {"end": "2025-06-30", "days_left": -2, "closed": True}
     r = cli("city", "status", "--db", db, "--date", "2025-07-02")
@@ -217,7 +219,7 @@ def test_done_when_scenario(cli, db: Path, tmp_path: Path) -> None:
     assert statuses(db) == expected  # 南康家具 (not recommended) never entered the register
     s = status_json(cli, db, "2025-05-10")
     assert s["target"]["published"] == 4 and s["target"]["remaining"] == 8 and s["window"]["days_left"] == 51
-    assert s["statuses"] == {"推荐": 0, "公布": 2, "抽查中": 2, "摘牌": 1, "重新创建": 0}
+    assert s["statuses"] == {"推荐": 0, "撤回": 0, "公布": 2, "抽查中": 2, "摘牌": 1, "重新创建": 0}
     assert s["spotchecks"][0]["seed"] == 42 and s["spotchecks"][0]["sample"] == sample
     listed = Document(str(tmp_path / "名单" / "赣州市“无废城市细胞”建设单位名单（第1批）.docx")).tables[0]
     assert len(listed.rows) == 1 + 5 and RARE_EARTH in [row.cells[2].text for row in listed.rows]

@@ -44,7 +44,7 @@ def test_publish_writes_list_docx_xlsx_and_letter_and_sets_status(cli, register:
     assert "共 4 家" in r.stdout
     assert set(statuses(register).values()) == {"公布"}
     rows = table_rows(out / f"{LIST}.docx")
-    assert rows[0] == ["序号", "单位名称", "统一社会信用代码", "所在县（市、区）", "类型", "核定分"]
+    assert rows[0] == ["序号", "单位名称", "统一社会信用代码", "所在县区", "类型", "核定分"]
     assert rows[1:] == [
         ["1", "赣州测试01号材料有限公司", make_uscc(1), "章贡区", "无废工厂", "105"],
         ["2", "赣州某某稀土新材料有限公司", "91360702MA35L0AB16", "章贡区", "无废工厂", "100"],

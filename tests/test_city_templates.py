@@ -132,3 +132,31 @@ def test_city_templates_render_the_same_from_kept_sources_memory_and_scratch(tmp
     assert plain == first == from_store
     props = open_docx(plain).core_properties  # tags in docProps/core.xml are rendered too
     assert props.author == "赣州市工业和信息化局" and props.title.startswith(("赣州市", "关于"))
+
+
+@pytest.mark.parametrize(
+    ("scores", "counties", "expected"),
+    [
+        ([105], ["章贡区"], "本批为章贡区推荐的1家企业，核定分为105分，达到90分的达标基准分。"),
+        ([105, 105, 105], ["章贡区", "南康区", "南康区"],
+         "本批共汇总2个县（市、区）推荐的3家企业，核定分均为105分，达到90分的达标基准分。"),
+        ([93.4, 105], ["章贡区", "章贡区"], "本批共汇总章贡区推荐的2家企业，核定分在93.4—105分之间，均达到90分的达标基准分。"),
+        ([86, 105], ["章贡区", "章贡区"], "本批共汇总章贡区推荐的2家企业，核定分在86—105分之间，其中1家低于90分。"),
+    ],
+)  # fmt: skip
+def test_the_letter_summary_reads_right_for_one_unit_and_many(
+    scores: list[float], counties: list[str], expected: str
+) -> None:
+    import datetime as dt
+
+    from wufei_docs.city.documents import Listed, Progress, letter_view
+
+    rows = [Listed(i, f"单位{i}", "91360702MA35L0AB16", c, "无废工厂", s, s, "达标")
+            for i, (s, c) in enumerate(zip(scores, counties, strict=True), 1)]  # fmt: skip
+    progress = Progress(len(rows), 0, 12, 2025, dt.date(2025, 6, 30), 81)
+    view = letter_view(1, dt.date(2025, 4, 10), rows, progress, 90)
+    assert view["doc"]["summary"] == expected
+    assert view["doc"]["results_intro"].startswith("该单位" if len(rows) == 1 else "各单位")
+    assert "均均" not in view["doc"]["summary"] and view["doc"]["summary"].count("均") <= 1
+    one_county = len(set(counties)) == 1
+    assert view["doc"]["evaluated_by"] == (f"{counties[0]}工信部门" if one_county else "各县（市、区）工信部门")

@@ -21,6 +21,7 @@ NAMES = [
     "../../逃逸公司",
     "CON",
     "a/b:c*公司",
+    "[bold red]标记[/bold red]公司",  # rich markup: shown as typed by city list
 ]
 
 
@@ -40,7 +41,7 @@ def test_hostile_names_go_through_import_publish_and_spotcheck(cli, tmp_path, co
 
     db = tmp_path / "r.db"
     r = cli("city", "import", county_bundle.with_name(county_bundle.name + ".zip"), "--db", db, *WHO)
-    assert r.exit_code == 0 and "新增 5 个" in r.stdout, r.output
+    assert r.exit_code == 0 and f"新增 {len(NAMES)} 个" in r.stdout, r.output
     out, checks = tmp_path / "名单", tmp_path / "抽查"
     outside = Tree(tmp_path, out, checks, db)  # the register changes, of course
     texts = built(cli("city", "publish", "--batch", "1", "-o", out, "--db", db, *WHO), out)
@@ -53,9 +54,13 @@ def test_hostile_names_go_through_import_publish_and_spotcheck(cli, tmp_path, co
     r = cli("city", "spotcheck", "--sample", "2", "--seed", "7", "-o", checks, "--db", db, *WHO)
     assert r.exit_code == 0, r.output
     documents_open(checks)
-    for command in (("status",), ("history",), ("history", "--json")):
+    for command in (("status",), ("history",), ("history", "--json"), ("list",), ("list", "--json")):
         r = cli("city", *command, "--db", db)
         assert r.exit_code == 0 and "Traceback" not in r.output
+    listed = json.loads(cli("city", "list", "--json", "--db", db).stdout)
+    assert sorted(u["name"] for u in listed) == sorted(NAMES)  # names as typed, in JSON and in the table
+    shown = cli("city", "list", "--db", db).stdout
+    assert all(name in shown for name in NAMES[1:])
     outside.unchanged()
 
 

@@ -69,6 +69,7 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Path]]:
         "--templates", base / "tpl")  # fmt: skip
     run("city", "spotcheck", "--sample", 2, "--seed", 7, "-o", base / "city", "--db", db, "--date", "2025-05-01",
         "--templates", base / "tpl")  # fmt: skip
+    run("city", "list", "--db", db, "--xlsx", base / "city" / "登记库清单.xlsx")
     out["市级文件"] = office_files(base / "city")
 
     # workbooks
@@ -92,6 +93,7 @@ EXPECTED = {
         "关于报送第1批“无废工厂”评估结果的函.docx",
         "关于报送第2批“无废工厂”评估结果的函.docx",
         "抽查通知.docx",
+        "登记库清单.xlsx",
     },
     "工作簿": {"new.xlsx", "converted.xlsx"},
     "自定义模板": set(USER_TEMPLATE_NAMES) | {"申报书.docx"},

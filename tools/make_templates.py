@@ -465,7 +465,9 @@ def recommendation_letter() -> None:
     para(doc, "{{ doc.recipient }}：", align="left")
     body(doc, "{{ doc.opening }}")
     tag(doc, "{%p for e in recommended %}")
-    body(doc, "{{ e.no }}. {{ e.name }}（统一社会信用代码：{{ e.uscc }}），核定分 {{ e.evaluated_total }} 分{{ e.end }}")
+    body(
+        doc, "{{ e.no }}. {{ e.name }}（统一社会信用代码：{{ e.uscc }}），核定分 {{ e.evaluated_total }} 分{{ e.end }}"
+    )
     tag(doc, "{%p endfor %}")
     tag(doc, "{%p if doc.others_sentence %}")
     body(doc, "{{ doc.others_sentence }}")
@@ -571,7 +573,7 @@ def city_list() -> None:
         ("序号", 11, "seq", "center"),
         ("单位名称", 34, "name", "left"),
         ("统一社会信用代码", USCC_MM, "uscc", "center"),
-        ("所在县（市、区）", 20, "county", "center"),
+        ("所在县区", 20, "county", "center"),  # 4 characters: one line in 20 mm (“（市、区）” broke into three)
         ("类型", 19, "type", "center"),
         ("核定分", 16, "evaluated_total", "center"),
     ]  # 156 mm: the text width between the margins
@@ -585,7 +587,7 @@ def city_letter() -> None:
     doc = city_document("评估结果报送函")
     city_title(doc, "{{ doc.title }}")
     para(doc, "{{ doc.recipient }}：")
-    body(doc, "根据《赣州市“无废工厂”创建实施方案》有关要求，各县（市、区）工信部门会同当地生态环境部门对申报企业"
+    body(doc, "根据《赣州市“无废工厂”创建实施方案》有关要求，{{ doc.evaluated_by }}会同当地生态环境部门对申报企业"
          "开展了验收评估，并将推荐名单和相关申报材料报送我局。经汇总审核，现将第{{ doc.batch }}批评估结果报送如下：")  # fmt: skip
     heading1(doc, "一、评估情况")
     body(doc, "{{ doc.summary }}")

@@ -1,7 +1,8 @@
-"""Reading a county bundle (folder or zip) for import: only `bundle.json` is read, and checked.
+"""Reading a county bundle (folder or zip) for import: `bundle.json`, checked, and the files it lists.
 
-The contract is docs/BUNDLE.md. A zip is never extracted: its member names are checked, bundle.json is
-read with a size and compression-ratio limit, and package folders are only looked up in the listing.
+The contract is docs/BUNDLE.md. Where the bytes come from (folder or zip, never extracted) is `sources`;
+here bundle.json is parsed (size and nesting depth checked first) and held to its contract; what the
+data must mean (scores, verdicts, counties, dates, file hashes) is checked by `checks`.
 Unknown keys are tolerated (a newer `wufei bundle` may add some); missing or mistyped ones are errors.
 """
 
@@ -10,21 +11,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 import re
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from wufei_docs.city.sources import BUNDLE_JSON, Source, open_source, shorten, unsafe_member
 from wufei_docs.errors import InputError, Problem
 
 BUNDLE_FORMAT = "wufei/bundle-1"
-BUNDLE_JSON = "bundle.json"
-MAX_JSON_BYTES = 20 * 1024 * 1024
-MAX_ZIP_MEMBERS = 50_000
-MAX_RATIO = 200  # uncompressed / compressed size of bundle.json
-MAX_NAME = 1024
 MAX_TEXT = 200  # one-line texts: names, counties, verdicts
+MAX_DEPTH = 32  # nesting of bundle.json (a real one has 4): deeper is refused before parsing, never recursed
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -42,6 +40,14 @@ class Entry:
     recommended: bool
     reason: str | None
     files: dict[str, str]
+    self_verdict: str | None = None
+    received: str | None = None  # as written in bundle.json: checked as dates by `checks`
+    evaluated: str | None = None
+    index: int = 0  # position in bundle.json's enterprises
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}（{self.uscc}）"
 
 
 @dataclass(frozen=True)
@@ -58,110 +64,37 @@ class Bundle:
     evaluators: tuple[str, ...]
     date: dt.date
     entries: tuple[Entry, ...]
-    missing: tuple[str, ...]  # package folders/files named in bundle.json but absent
 
 
-def read_bundle(path: Path) -> Bundle:
-    """Read and check one bundle; raise InputError listing every problem."""
+@dataclass(frozen=True)
+class Parsed:
+    """bundle.json read and held to its contract: the Bundle (None when it cannot be read further), the raw
+    data, the problems so far, and the source (to hash the files it lists)."""
+
+    where: Path
+    bundle: Bundle | None
+    data: dict[str, Any]
+    checker: Checker
+    source: Source
+
+
+def parse_bundle(path: Path) -> Parsed:
+    """Read bundle.json from a bundle folder or zip and check its structure (not yet what it claims)."""
     path = Path(path)
     if path.is_file() and path.name == BUNDLE_JSON:
         path = path.parent
-    if path.is_dir():
-        raw, prefix, exists = _from_folder(path)
-    elif path.is_file():
-        raw, prefix, exists = _from_zip(path)
-    else:
-        raise InputError(path, "找不到推荐包（应为 wufei bundle 生成的文件夹或 zip 文件）")
-    sha = hashlib.sha256(raw).hexdigest()
-    data = _parse_json(path, raw)
-    return _check(path.resolve(), prefix, sha, data, exists)
-
-
-def _from_folder(folder: Path) -> tuple[bytes, str, Any]:
-    target = folder / BUNDLE_JSON
-    if not target.is_file():
-        raise InputError(folder, f"文件夹中没有 {BUNDLE_JSON}，不是 wufei bundle 生成的推荐包")
-    if target.stat().st_size > MAX_JSON_BYTES:
-        raise InputError(target, f"文件过大（超过 {MAX_JSON_BYTES // 1024 // 1024} MB）")
-
-    def exists(rel: str) -> bool:
-        return (folder / rel).exists()
-
-    return target.read_bytes(), "", exists
-
-
-def _from_zip(path: Path) -> tuple[bytes, str, Any]:
-    try:
-        zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError):
-        raise InputError(path, "不是有效的 zip 文件，也不是推荐包文件夹") from None
-    with zf:
-        infos = zf.infolist()
-        if len(infos) > MAX_ZIP_MEMBERS:
-            raise InputError(path, f"zip 中的文件过多（{len(infos)} 个，上限 {MAX_ZIP_MEMBERS}）")
-        names = [i.filename for i in infos]
-        bad = [n for n in names if _unsafe_member(n)]
-        if bad:
-            raise InputError(path, f"zip 中有不安全的文件名（{_shorten(bad[0])}），拒绝读取")
-        if len(set(names)) != len(names):
-            raise InputError(path, "zip 中有重名文件，拒绝读取")
-        candidates = [i for i in infos if i.filename == BUNDLE_JSON or _one_level_down(i.filename)]
-        if len(candidates) != 1:
-            found = "没有" if not candidates else "有多个"
-            raise InputError(path, f"zip 中{found} {BUNDLE_JSON}（应在根目录或唯一的顶层文件夹中）")
-        info = candidates[0]
-        raw = _read_member(zf, info, path)
-    prefix = info.filename[: -len(BUNDLE_JSON)]
-    listing = {n.rstrip("/") for n in names}
-    for name in list(listing):  # folders are often not members of their own: add every parent
-        parts = name.split("/")
-        listing.update("/".join(parts[:i]) for i in range(1, len(parts)))
-
-    def exists(rel: str) -> bool:
-        return (prefix + rel).rstrip("/") in listing
-
-    return raw, prefix, exists
-
-
-def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> bytes:
-    """Read one member with limits that do not trust the zip's own size fields."""
-    if info.file_size > MAX_JSON_BYTES:
-        raise InputError(path, f"{info.filename} 过大（超过 {MAX_JSON_BYTES // 1024 // 1024} MB）")
-    if info.compress_size and info.file_size / info.compress_size > MAX_RATIO:
-        raise InputError(path, f"{info.filename} 的压缩比异常（可能是压缩炸弹），拒绝读取")
-    try:
-        with zf.open(info) as f:
-            raw = f.read(MAX_JSON_BYTES + 1)
-    except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError) as e:
-        raise InputError(path, f"无法读取 {info.filename}：{e}") from None
-    if len(raw) > MAX_JSON_BYTES:
-        raise InputError(path, f"{info.filename} 过大（超过 {MAX_JSON_BYTES // 1024 // 1024} MB）")
-    return raw
-
-
-def _one_level_down(name: str) -> bool:
-    parts = name.split("/")
-    return len(parts) == 2 and parts[1] == BUNDLE_JSON and bool(parts[0])
-
-
-def _unsafe_member(name: str) -> bool:
-    """A member name that could point outside a folder or hide something (even though we never extract)."""
-    if not name or len(name) > MAX_NAME or name.startswith("/") or "\\" in name:
-        return True
-    if any(ord(c) < 32 or ord(c) == 127 for c in name):
-        return True
-    parts = name.rstrip("/").split("/")
-    return any(p in ("", ".", "..") for p in parts) or ":" in parts[0]
+    source = open_source(path)
+    sha = hashlib.sha256(source.raw).hexdigest()
+    where = path / BUNDLE_JSON if path.is_dir() else path
+    data = _parse_json(where, source.raw)
+    c = Checker()
+    bundle = _check(c, path.resolve(), source.prefix, sha, data)
+    return Parsed(where, bundle, data, c, source)
 
 
 def safe_relative(name: str) -> bool:
     """A relative path from bundle.json (package folder, file name) that stays inside the bundle."""
-    return isinstance(name, str) and not _unsafe_member(name) and not name.endswith("/")
-
-
-def _shorten(text: str, limit: int = 80) -> str:
-    text = "".join(c if c.isprintable() else "?" for c in text)
-    return text if len(text) <= limit else text[:limit] + "…"
+    return isinstance(name, str) and not unsafe_member(name) and not name.endswith("/")
 
 
 def _parse_json(path: Path, raw: bytes) -> Any:
@@ -177,9 +110,16 @@ def _parse_json(path: Path, raw: bytes) -> Any:
 
     try:
         text = raw.decode("utf-8-sig")
-        data = json.loads(text, object_pairs_hook=no_duplicates, parse_constant=no_constants)
     except UnicodeDecodeError:
         raise InputError(path, f"{BUNDLE_JSON} 不是 UTF-8 编码") from None
+    depth = nesting_depth(text)
+    if depth > MAX_DEPTH:
+        raise InputError(
+            path,
+            f"{BUNDLE_JSON} 的嵌套层数过深（{depth} 层，上限 {MAX_DEPTH} 层），不是 wufei bundle 生成的内容，拒绝读取",
+        )
+    try:
+        data = json.loads(text, object_pairs_hook=no_duplicates, parse_constant=no_constants)
     except json.JSONDecodeError as e:
         raise InputError(path, f"{BUNDLE_JSON} 第{e.lineno}行：JSON 格式错误（{e.msg}）") from None
     except ValueError as e:
@@ -190,6 +130,24 @@ def _parse_json(path: Path, raw: bytes) -> Any:
             path, f"{BUNDLE_JSON} {where or '(根)'}：含有控制字符或无效的 Unicode 字符（不是 wufei bundle 生成的内容）"
         )
     return data
+
+
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)  # unrolled: linear and fast
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+
+
+def nesting_depth(text: str) -> int:
+    """The deepest nesting of [ and { outside strings, found without recursion (json.loads and any walk of
+    its result would recurse once per level)."""
+    brackets = _NOT_BRACKET.sub("", _STRING.sub("", text))
+    depth = deepest = 0
+    for ch in brackets:
+        if ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
 
 
 _BAD_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
@@ -204,7 +162,7 @@ def _bad_text(value: Any, where: str) -> str | None:
         for key, item in value.items():
             here = f"{where}.{key}" if where else str(key)
             if _BAD_CHARS.search(key):
-                return _shorten(here)
+                return shorten(here)
             found = _bad_text(item, here)
             if found is not None:
                 return found
@@ -219,14 +177,15 @@ def _bad_text(value: Any, where: str) -> str | None:
 # ---- checking the contract -------------------------------------------------------------------------
 
 
-class _Checker:
+class Checker:
     """Collects located problems instead of stopping at the first."""
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        self.who = ""  # the enterprise being checked, named in each problem
 
-    def add(self, where: str, message: str) -> None:
-        self.problems.append(Problem(where, message))
+    def add(self, where: str, message: str, who: str | None = None) -> None:
+        self.problems.append(Problem(where, message, self.who if who is None else who))
 
     def text(self, d: dict[str, Any], key: str, where: str, *, optional: bool = False) -> str | None:
         value = d.get(key)
@@ -247,17 +206,17 @@ class _Checker:
         value = d[key]
         if value is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1000:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(float(value)):
             self.add(f"{where}{key}", "应为分数（数字）或 null")
             return None
         return float(value)
 
 
-def _check(path: Path, prefix: str, sha: str, data: Any, exists: Any) -> Bundle:
+def _check(c: Checker, path: Path, prefix: str, sha: str, data: Any) -> Bundle | None:
+    """The contract's structure; None (with the problems in `c`) when the bundle cannot be read further."""
     source = path / BUNDLE_JSON if not prefix and path.is_dir() else path
     if not isinstance(data, dict):
         raise InputError(source, f"{BUNDLE_JSON} 应为 JSON 对象")
-    c = _Checker()
     fmt = data.get("format")
     if fmt != BUNDLE_FORMAT:
         raise InputError(source, f"format: 应为 “{BUNDLE_FORMAT}”，实际为 “{fmt}”（不是本工具能读取的推荐包）")
@@ -274,11 +233,10 @@ def _check(path: Path, prefix: str, sha: str, data: Any, exists: Any) -> Bundle:
     if not isinstance(raw_entries, list):
         c.add("enterprises", "缺少或不是列表")
         raw_entries = []
-    entries = [e for i, raw in enumerate(raw_entries) if (e := _entry(c, raw, f"enterprises[{i}]."))]
+    entries = [e for i, raw in enumerate(raw_entries) if (e := _entry(c, raw, i))]
     _duplicates(c, entries)
-    if c.problems:
-        raise InputError(source, c.problems)
-    assert county and rubric_id and date
+    if not (county and rubric_id and date) or len(entries) < len(raw_entries):
+        return None
     tool_version = data.get("tool_version")
     return Bundle(
         path=path,
@@ -291,11 +249,10 @@ def _check(path: Path, prefix: str, sha: str, data: Any, exists: Any) -> Bundle:
         evaluators=tuple(evaluators),
         date=date,
         entries=tuple(entries),
-        missing=tuple(_missing(entries, exists)),
     )
 
 
-def _check_rubric(c: _Checker, rubric_id: str, county: str | None) -> None:
+def _check_rubric(c: Checker, rubric_id: str, county: str | None) -> None:
     from wufei_docs.scoring.rubric import load_rubric
 
     try:
@@ -307,21 +264,37 @@ def _check_rubric(c: _Checker, rubric_id: str, county: str | None) -> None:
         c.add("county", f"“{county}” 不是{rubric.title}所列的县（市、区）")
 
 
-def _date(c: _Checker, value: Any, where: str) -> dt.date | None:
+def _date(c: Checker, value: Any, where: str) -> dt.date | None:
     if not isinstance(value, str):
         c.add(where, "缺少日期（应为 YYYY-MM-DD）")
         return None
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        c.add(where, f"“{_shorten(value)}” 不是有效日期（应为 YYYY-MM-DD）")
+        c.add(where, f"“{shorten(value)}” 不是有效日期（应为 YYYY-MM-DD）")
         return None
 
 
-def _entry(c: _Checker, raw: Any, where: str) -> Entry | None:
+def _entry(c: Checker, raw: Any, index: int) -> Entry | None:
+    where = f"enterprises[{index}]."
     if not isinstance(raw, dict):
         c.add(where.rstrip("."), "应为 JSON 对象")
         return None
+    c.who = entry_label(raw)
+    try:
+        return _entry_fields(c, raw, where, index)
+    finally:
+        c.who = ""
+
+
+def entry_label(raw: dict[str, Any]) -> str:
+    """“名称（代码）” of an enterprise line as written, to say which enterprise a problem is about."""
+    name, code = raw.get("name"), raw.get("uscc")
+    name = shorten(name, 40) if isinstance(name, str) and name.strip() else "（无名称）"
+    return f"{name}（{shorten(code, 24)}）" if isinstance(code, str) else name
+
+
+def _entry_fields(c: Checker, raw: dict[str, Any], where: str, index: int) -> Entry | None:
     before = len(c.problems)
     uscc = _uscc(c, raw.get("uscc"), f"{where}uscc")
     name = c.text(raw, "name", where)
@@ -333,6 +306,7 @@ def _entry(c: _Checker, raw: Any, where: str) -> Entry | None:
     if not isinstance(recommended, bool):
         c.add(f"{where}recommended", "应为 true 或 false")
     verdict = c.text(raw, "verdict", where, optional=True)
+    self_verdict = c.text(raw, "self_verdict", where, optional=True) if "self_verdict" in raw else None
     reason = raw.get("reason") if isinstance(raw.get("reason"), str) else None
     self_total, evaluated = c.number(raw, "self_total", where), c.number(raw, "evaluated_total", where)
     if recommended is True and evaluated is None and "evaluated_total" in raw:
@@ -341,10 +315,12 @@ def _entry(c: _Checker, raw: Any, where: str) -> Entry | None:
     if len(c.problems) > before:
         return None
     assert uscc and name and county and isinstance(recommended, bool)
-    return Entry(uscc, name, county, folder, self_total, evaluated, verdict, recommended, reason, files)
+    received, evaluated_on = (raw.get(k) if isinstance(raw.get(k), str) else None for k in ("received", "evaluated"))
+    return Entry(uscc, name, county, folder, self_total, evaluated, verdict, recommended, reason, files,
+                 self_verdict, received, evaluated_on, index)  # fmt: skip
 
 
-def _uscc(c: _Checker, value: Any, where: str) -> str | None:
+def _uscc(c: Checker, value: Any, where: str) -> str | None:
     from wufei_docs.uscc import UsccError, validate
 
     if not isinstance(value, str):
@@ -353,18 +329,18 @@ def _uscc(c: _Checker, value: Any, where: str) -> str | None:
     try:
         return validate(value.strip().upper())
     except UsccError:
-        c.add(where, f"“{_shorten(value)}” 不是有效的统一社会信用代码")
+        c.add(where, f"“{shorten(value)}” 不是有效的统一社会信用代码")
         return None
 
 
-def _files(c: _Checker, value: Any, where: str) -> dict[str, str]:
+def _files(c: Checker, value: Any, where: str) -> dict[str, str]:
     if not isinstance(value, dict):
         c.add(where, "应为 文件名 → sha256 的对象")
         return {}
     files: dict[str, str] = {}
     for name, digest in value.items():
         if not safe_relative(name):
-            c.add(where, f"文件名 “{_shorten(str(name))}” 不安全")
+            c.add(where, f"文件名 “{shorten(str(name))}” 不安全")
         elif not isinstance(digest, str) or not _SHA256.fullmatch(digest):
             c.add(f"{where}.{name}", "应为 64 位十六进制 sha256")
         else:
@@ -372,21 +348,9 @@ def _files(c: _Checker, value: Any, where: str) -> dict[str, str]:
     return files
 
 
-def _duplicates(c: _Checker, entries: list[Entry]) -> None:
+def _duplicates(c: Checker, entries: list[Entry]) -> None:
     seen: set[str] = set()
     for e in entries:
         if e.uscc in seen:
             c.add("enterprises", f"统一社会信用代码 {e.uscc} 出现了多次")
         seen.add(e.uscc)
-
-
-def _missing(entries: list[Entry], exists: Any) -> list[str]:
-    missing: list[str] = []
-    for e in entries:
-        if not e.recommended or e.folder is None:
-            continue
-        if not exists(e.folder):
-            missing.append(e.folder)
-            continue
-        missing += [f"{e.folder}/{name}" for name in e.files if not exists(f"{e.folder}/{name}")]
-    return missing

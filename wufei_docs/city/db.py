@@ -32,6 +32,25 @@ def _append_only(table: str, *, updates: bool) -> tuple[str, ...]:
 
 
 _STATUSES = "'推荐','公布','摘牌','抽查中','重新创建'"
+_STATUSES_3 = _STATUSES + ",'撤回'"  # from schema 3: a county may withdraw a recommendation
+
+
+def _units_table(name: str, statuses: str) -> str:
+    return f"""CREATE TABLE {name} (
+                uscc TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                county TEXT NOT NULL,                 -- 所在县（市、区） from the enterprise file
+                type TEXT NOT NULL,
+                status TEXT NOT NULL CHECK (status IN ({statuses})),
+                self_total REAL,
+                evaluated_total REAL,
+                verdict TEXT,
+                bundle_id INTEGER NOT NULL REFERENCES bundles(id),
+                folder TEXT,                          -- package folder, relative to the bundle
+                batch INTEGER,                        -- latest batch it was published in
+                updated_on TEXT NOT NULL
+            )"""
+
 
 # Each entry: (what it adds, statements). Never edit a shipped entry; append a new one.
 MIGRATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -52,20 +71,7 @@ MIGRATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
                 imported_on TEXT NOT NULL,
                 imported_by TEXT NOT NULL
             )""",
-            f"""CREATE TABLE units (
-                uscc TEXT PRIMARY KEY,
-                name TEXT NOT NULL,
-                county TEXT NOT NULL,                 -- 所在县（市、区） from the enterprise file
-                type TEXT NOT NULL,
-                status TEXT NOT NULL CHECK (status IN ({_STATUSES})),
-                self_total REAL,
-                evaluated_total REAL,
-                verdict TEXT,
-                bundle_id INTEGER NOT NULL REFERENCES bundles(id),
-                folder TEXT,                          -- package folder, relative to the bundle
-                batch INTEGER,                        -- latest batch it was published in
-                updated_on TEXT NOT NULL
-            )""",
+            _units_table("units", _STATUSES),
             """CREATE TABLE unit_files (
                 bundle_id INTEGER NOT NULL REFERENCES bundles(id),
                 uscc TEXT NOT NULL REFERENCES units(uscc),
@@ -129,6 +135,17 @@ MIGRATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
             *_append_only("batches", updates=False),
             *_append_only("batch_units", updates=False),
             *_append_only("spotchecks", updates=False),
+        ),
+    ),
+    (
+        "撤回（单位表重建：状态约束加入“撤回”）",
+        (  # SQLite cannot alter a CHECK: the table is rebuilt (foreign keys are off while migrating)
+            _units_table("units_v3", _STATUSES_3),
+            "INSERT INTO units_v3 SELECT uscc, name, county, type, status, self_total, evaluated_total, verdict, "
+            "bundle_id, folder, batch, updated_on FROM units",
+            "DROP TABLE units",
+            "ALTER TABLE units_v3 RENAME TO units",
+            *_append_only("units", updates=True),
         ),
     ),
 )
@@ -224,15 +241,21 @@ def migrate(conn: sqlite3.Connection, path: Path | str = "", *, upto: int | None
         )
     if version >= target:
         return version
-    with transaction(conn):
-        # Re-read under the write lock: another process may have migrated meanwhile.
-        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-        if version == 0 and _has_foreign_tables(conn):
-            raise OutputError(f"{path} 是其他程序的数据库，不是登记库。")
-        for _desc, statements in MIGRATIONS[version:target]:
-            for sql in statements:
-                conn.execute(sql)
-        conn.execute(f"PRAGMA user_version = {max(version, target)}")
+    conn.execute("PRAGMA foreign_keys = OFF")  # a rebuilt table is dropped and renamed (SQLite's 12 steps)
+    try:
+        with transaction(conn):
+            # Re-read under the write lock: another process may have migrated meanwhile.
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            if version == 0 and _has_foreign_tables(conn):
+                raise OutputError(f"{path} 是其他程序的数据库，不是登记库。")
+            for _desc, statements in MIGRATIONS[version:target]:
+                for sql in statements:
+                    conn.execute(sql)
+            if conn.execute("PRAGMA foreign_key_check").fetchone() is not None:
+                raise OutputError(f"登记库 {path} 升级失败：外键不一致，未作更改。")
+            conn.execute(f"PRAGMA user_version = {max(version, target)}")
+    finally:
+        conn.execute("PRAGMA foreign_keys = ON")
     return target
 
 

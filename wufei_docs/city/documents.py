@@ -115,6 +115,7 @@ def letter_view(batch: int, day: dt.date, rows: list[Listed], progress: Progress
             "recipient": RECIPIENT,
             "summary": _summary(rows, counties, threshold),
             "results_intro": ("该单位" if len(rows) == 1 else "各单位") + "自评分、核定分及评估结论如下：",
+            "evaluated_by": f"{counties[0][0]}工信部门" if len(counties) == 1 else "各县（市、区）工信部门",
             "progress": progress_sentence(progress, day, batch_count=len(rows)),
             "list_title": list_title(batch),
         },
@@ -214,12 +215,14 @@ def _summary(rows: list[Listed], counties: list[tuple[str, int]], threshold: flo
     if not scores:
         return text + "。"
     low, high = min(scores), max(scores)
-    span = f"核定分为{number(low)}分" if low == high else f"核定分在{number(low)}—{number(high)}分之间"
     below = sum(1 for s in scores if s < threshold)
     base = f"{number(threshold)}分的达标基准分"
-    if len(scores) == 1:
+    if low == high:  # one score for all: “均” said once, with the score (“核定分均为105分，达到…”)
+        span = f"核定分{'均' if len(scores) > 1 else ''}为{number(low)}分"
         tail = f"，低于{base}。" if below else f"，达到{base}。"
-    elif below == 0:
+        return f"{text}，{span}{tail}"
+    span = f"核定分在{number(low)}—{number(high)}分之间"
+    if below == 0:
         tail = f"，均达到{base}。"
     elif below == len(scores):
         tail = f"，均低于{base}。"

@@ -1,9 +1,11 @@
 """`city import`: county bundles into the register, without ever overwriting silently.
 
-A recommended enterprise is added with status 推荐. The same data again changes nothing; different data
-(another county, a changed score or name, other files) is a conflict that is reported and left alone,
-unless the city accepts it explicitly (`update=True`, with a reason). A unit that must re-create
-(重新创建) comes back as 推荐 from a bundle dated after its failed spot check.
+Every bundle is read and checked in full first (`checks.read_bundle`): one bad claim anywhere and
+nothing is imported. A recommended enterprise is added with status 推荐. The same data again changes
+nothing; different data (another county, a changed score or name, other files) is a conflict that is
+reported and left alone, unless the city accepts it explicitly (`update=True`, with a reason). A unit
+withdrawn (撤回), delisted (摘牌) or ordered to re-create (重新创建) comes back as 推荐 from a bundle dated
+after its latest event, its history kept.
 """
 
 from __future__ import annotations
@@ -14,19 +16,24 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from wufei_docs.city.bundles import Bundle, Entry, read_bundle
+from wufei_docs.city.bundles import Bundle, Entry
+from wufei_docs.city.checks import read_bundle
 from wufei_docs.city.register import (
     CHECKING,
     DELISTED,
     PUBLISHED,
+    READMISSIBLE,
     RECOMMENDED,
     RECREATE,
+    WITHDRAWN,
     Change,
     Unit,
     change_status,
     get_unit,
     last_event,
+    latest_date,
     record,
+    require_date,
 )
 from wufei_docs.city.register import rows as query
 from wufei_docs.errors import InputError
@@ -36,7 +43,7 @@ from wufei_docs.errors import InputError
 class Conflict:
     uscc: str
     name: str
-    kind: str  # 县（市、区）不同 | 内容变化 | 已摘牌 | 未推荐 | 推荐包较旧
+    kind: str  # 县（市、区）不同 | 内容变化 | 已撤回 | 已摘牌 | 须重新创建 | 未推荐 | 推荐包较旧
     detail: str
 
     def __str__(self) -> str:
@@ -50,7 +57,7 @@ class BundleResult:
     date: dt.date
     new: bool  # False: this bundle.json was imported before
     added: list[Unit] = field(default_factory=list)
-    again: list[Unit] = field(default_factory=list)  # 重新创建 → 推荐
+    again: list[Unit] = field(default_factory=list)  # 撤回 | 摘牌 | 重新创建 → 推荐
     updated: list[Unit] = field(default_factory=list)  # conflicts accepted with update=True
     unchanged: list[str] = field(default_factory=list)
     not_recommended: list[str] = field(default_factory=list)
@@ -71,12 +78,13 @@ class ImportReport:
         return [c for b in self.bundles for c in b.conflicts]
 
 
-def read_bundles(paths: list[Path]) -> list[Bundle]:
-    """Read every bundle first, so one bad bundle stops the command before anything is written."""
+def read_bundles(paths: list[Path], today: dt.date | None = None) -> list[Bundle]:
+    """Read and check every bundle first (against the import date `today`), so one bad bundle stops the
+    command before anything is written."""
     bundles, problems = [], []
     for path in paths:
         try:
-            bundles.append(read_bundle(path))
+            bundles.append(read_bundle(path, today))
         except InputError as e:
             problems.append(str(e))
     if problems:
@@ -98,11 +106,8 @@ def _import_one(conn: sqlite3.Connection, bundle: Bundle, change: Change, update
 
     bundle_id, new = _bundle_row(conn, bundle, change)
     result = BundleResult(bundle.path, bundle.county, bundle.date, new)
-    result.notes += [f"推荐包中缺少：{m}" for m in bundle.missing]
     rubric = load_rubric(bundle.rubric)
     for entry in bundle.entries:
-        if entry.recommended and entry.verdict not in (None, "达标"):
-            result.notes.append(f"{entry.name}（{entry.uscc}）被推荐，但结论为“{entry.verdict}”")
         if entry.county != bundle.county:
             result.notes.append(f"{entry.name}（{entry.uscc}）所在县为{entry.county}，由{bundle.county}推荐")
         _entry(conn, bundle, bundle_id, entry, rubric.application_type, change, update, result)
@@ -163,13 +168,7 @@ def _entry(
         _insert(conn, bundle, bundle_id, entry, unit_type, change)
         result.added.append(_must(conn, entry.uscc))
         return
-    if unit.bundle_id == bundle_id and unit.status in (DELISTED, RECREATE):
-        result.unchanged.append(f"{label}（当前状态：{unit.status}）")  # the bundle it came from, again
-        return
-    if unit.status == DELISTED:
-        result.conflicts.append(Conflict(entry.uscc, entry.name, "已摘牌", f"{_since(conn, unit)}摘牌，未重新导入"))
-        return
-    if unit.status == RECREATE:
+    if unit.status in READMISSIBLE:
         _again(conn, bundle, bundle_id, entry, unit, change, result)
         return
     diffs = _differences(conn, unit, bundle, entry)
@@ -186,6 +185,7 @@ def _entry(
     if not update:
         result.conflicts.append(Conflict(entry.uscc, entry.name, kind, "；".join(diffs) + "，未作更改"))
         return
+    require_date(conn, unit, change)
     _overwrite(conn, bundle, bundle_id, entry, unit, change)
     record(
         conn,
@@ -201,6 +201,9 @@ def _entry(
     result.updated.append(_must(conn, entry.uscc))
 
 
+_WAS = {WITHDRAWN: "已撤回", DELISTED: "已摘牌", RECREATE: "须重新创建"}
+
+
 def _again(
     conn: sqlite3.Connection,
     bundle: Bundle,
@@ -210,17 +213,25 @@ def _again(
     change: Change,
     result: BundleResult,
 ) -> None:
-    """A unit ordered to re-create returns as 推荐, but only from a bundle dated after the failure."""
-    failed = last_event(conn, unit.uscc, RECREATE)
-    failed_on = dt.date.fromisoformat(failed["date"]) if failed is not None else dt.date.min
-    if bundle.date <= failed_on:
-        detail = f"{failed_on} 抽查不合格须重新创建，本推荐包日期 {bundle.date} 不晚于此，未重新推荐"
-        result.conflicts.append(Conflict(entry.uscc, entry.name, "推荐包较旧", detail))
+    """A withdrawn, delisted or re-creating unit returns as 推荐, but only from a bundle dated after its
+    latest event; the bundle it came from, imported again, changes nothing."""
+    latest = latest_date(conn, unit.uscc) or dt.date.min
+    if bundle.date <= latest:
+        if unit.bundle_id == bundle_id:
+            result.unchanged.append(f"{entry.name}（{entry.uscc}）（当前状态：{unit.status}）")
+            return
+        last = last_event(conn, unit.uscc)
+        action = last["action"] if last is not None else unit.status
+        detail = f"已于 {latest} {action}（当前状态“{unit.status}”），本推荐包日期 {bundle.date} 不晚于此，未重新推荐"
+        result.conflicts.append(Conflict(entry.uscc, entry.name, _WAS[unit.status], detail))
         return
+    require_date(conn, unit, change)
+    changes = _differences(conn, unit, bundle, entry)  # kept in the event: what the new bundle says differently
     _overwrite(conn, bundle, bundle_id, entry, unit, change)
     moved = _must(conn, unit.uscc)
     reason = change.because(f"{bundle.county}重新推荐（推荐包日期 {bundle.date}）")
-    data = {"bundle": bundle.sha256, "folder": entry.folder, "evaluated_total": entry.evaluated_total}
+    data = {"bundle": bundle.sha256, "folder": entry.folder, "evaluated_total": entry.evaluated_total,
+            "changes": changes}  # fmt: skip
     change_status(conn, moved, RECOMMENDED, "重新推荐", change, reason, source=str(bundle.path), data=data)
     result.again.append(_must(conn, unit.uscc))
 
@@ -331,11 +342,6 @@ def _from_county(conn: sqlite3.Connection, unit: Unit) -> str:
 
 def _bundle_date(conn: sqlite3.Connection, bundle_id: int) -> dt.date:
     return dt.date.fromisoformat(conn.execute("SELECT date FROM bundles WHERE id = ?", (bundle_id,)).fetchone()[0])
-
-
-def _since(conn: sqlite3.Connection, unit: Unit) -> str:
-    last = last_event(conn, unit.uscc)
-    return f"已于 {last['date']} " if last is not None else "已"
 
 
 def _must(conn: sqlite3.Connection, uscc: str) -> Unit:

@@ -22,6 +22,7 @@ from wufei_docs.city.register import (
     Change,
     Unit,
     change_status,
+    date_problem,
     record,
     require,
     require_unit,
@@ -31,6 +32,8 @@ from wufei_docs.city.register import (
 from wufei_docs.city.status import DEFAULT_RUBRIC, progress
 from wufei_docs.errors import InputError
 from wufei_docs.files.fsutil import atomic_write_bytes
+
+MAX_SEED = 2**63 - 1  # the seed is recorded in the register (SQLite INTEGER: signed 64 bits)
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,12 @@ def publish(
     if batch != latest + 1:
         raise InputError(None, f"批次应连续：下一批是第{latest + 1}批，不能公布第{batch}批。")
     chosen = _candidates(conn, only)
+    _require_dates(conn, chosen, change, f"公布第{batch}批")
+    previous = conn.execute("SELECT date FROM batches WHERE number = ?", (latest,)).fetchone()
+    if previous and change.date < dt.date.fromisoformat(previous[0]):
+        raise InputError(
+            None, f"第{batch}批的业务日期 {change.date} 早于第{latest}批的公布日期 {previous[0]}，不能倒填日期。"
+        )
     order = {c: i for i, c in enumerate(rubric.counties)}
     chosen.sort(key=lambda u: (order.get(u.county, len(order)), -(u.evaluated_total or 0), u.uscc))
     reason = change.because(f"公布第{batch}批建设单位名单")
@@ -101,6 +110,14 @@ def publish(
     )
     files = _write_list(out_dir, batch, change.date, listed, standing, rubric.pass_threshold, templates)
     return PublishReport(batch, listed, files, reissued=False)
+
+
+def _require_dates(conn: sqlite3.Connection, chosen: list[Unit], change: Change, what: str) -> None:
+    """Refuse a business date earlier than the latest event of any unit the command changes, naming each."""
+    found = [p for u in chosen if (p := date_problem(conn, u, change.date))]
+    if found:
+        head = f"{what}的业务日期 {change.date} 早于单位最近一次变更的日期，不能倒填日期；请核对 --date："
+        raise InputError(None, "\n".join([head, *(f"  {p}" for p in found)]))
 
 
 def _progress_from_json(text: str) -> docs.Progress:
@@ -164,11 +181,14 @@ def spotcheck(
 ) -> SpotcheckReport:
     """Draw `sample` published units with random.Random(seed) over the USCC-sorted population; the 抽查通知
     from the city office's restyled template in `templates` if it has one."""
+    if not 0 <= seed <= MAX_SEED:
+        raise InputError(None, f"随机数种子（--seed）应为 0 到 {MAX_SEED} 之间的整数，实际为 {seed}。")
     population = units(conn, PUBLISHED)
     if sample < 1:
         raise InputError(None, "抽查数量（--sample）应至少为 1")
     if sample > len(population):
         raise InputError(None, f"当前“公布”状态的单位只有 {len(population)} 个，不能抽取 {sample} 个。")
+    _require_dates(conn, population, change, "抽查")  # the draw is from the units published by that date
     drawn_units = random.Random(seed).sample(population, sample)
     usccs = [u.uscc for u in drawn_units]
     reason = change.because("按市“无废城市”建设工作领导小组办公室工作安排抽查")

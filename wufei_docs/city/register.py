@@ -1,14 +1,17 @@
 """The register's units and their life cycle: statuses, allowed transitions, the append-only history.
 
     推荐 ──publish──▶ 公布 ──delist──▶ 摘牌
-                       │  ▲
-              spotcheck│  │pass
-                       ▼  │
-                      抽查中 ──fail──▶ 重新创建 ──import (later bundle)──▶ 推荐
+     │                 │  ▲
+     │withdraw spotcheck│  │pass
+     ▼                 ▼  │
+    撤回               抽查中 ──fail──▶ 重新创建
                        └──delist──▶ 摘牌
+    撤回, 摘牌, 重新创建 ──import (a bundle dated after the unit's last event)──▶ 推荐
 
 Every change goes through `change_status` or `record`, which append an event (date, who, reason);
-nothing is ever deleted. Each public function here is meant to run inside one `db.transaction`.
+nothing is ever deleted. A business date (`Change.date`) earlier than the unit's latest event is refused
+(`require_date`): the history reads in date order. Each public function here is meant to run inside one
+`db.transaction`.
 """
 
 from __future__ import annotations
@@ -22,7 +25,9 @@ from typing import Any
 from wufei_docs.errors import InputError
 
 RECOMMENDED, PUBLISHED, DELISTED, CHECKING, RECREATE = "推荐", "公布", "摘牌", "抽查中", "重新创建"
-STATUSES = (RECOMMENDED, PUBLISHED, CHECKING, DELISTED, RECREATE)
+WITHDRAWN = "撤回"
+STATUSES = (RECOMMENDED, WITHDRAWN, PUBLISHED, CHECKING, DELISTED, RECREATE)
+READMISSIBLE = frozenset({WITHDRAWN, DELISTED, RECREATE})  # a later bundle may recommend these again
 COUNTS_TOWARD_TARGET = frozenset({PUBLISHED, CHECKING})  # published and not taken down
 
 # action → (statuses it may start from, what the refusal says)
@@ -31,9 +36,17 @@ ALLOWED: dict[str, tuple[frozenset[str], str]] = {
     "delist": (frozenset({PUBLISHED, CHECKING}), "只有已公布（“公布”或“抽查中”）的单位可以摘牌"),
     "spotcheck": (frozenset({PUBLISHED}), "只有“公布”状态的单位可以抽查"),
     "result": (frozenset({CHECKING}), "只有“抽查中”的单位可以登记抽查结果"),
-    "reimport": (frozenset({RECREATE}), "只有“重新创建”的单位可以重新推荐"),
+    "reimport": (READMISSIBLE, "只有“撤回”“摘牌”或“重新创建”的单位可以重新推荐"),
+    "withdraw": (frozenset({RECOMMENDED}), "只有尚未公布（“推荐”状态）的单位可以撤回"),
 }
-VERBS = {"publish": "公布", "delist": "摘牌", "spotcheck": "抽查", "result": "登记抽查结果", "reimport": "重新推荐"}
+VERBS = {
+    "publish": "公布",
+    "delist": "摘牌",
+    "spotcheck": "抽查",
+    "result": "登记抽查结果",
+    "reimport": "重新推荐",
+    "withdraw": "撤回",
+}
 
 
 @dataclass(frozen=True)
@@ -182,13 +195,49 @@ def last_event(conn: sqlite3.Connection, uscc: str, to_status: str | None = None
     return found[0] if found else None
 
 
+def latest_date(conn: sqlite3.Connection, uscc: str) -> dt.date | None:
+    """The business date of the unit's latest event (None for a unit without events)."""
+    found = conn.execute("SELECT max(date) FROM events WHERE uscc = ?", (uscc,)).fetchone()[0]
+    return dt.date.fromisoformat(found) if found else None
+
+
+def date_problem(conn: sqlite3.Connection, unit: Unit, day: dt.date) -> str | None:
+    """Why `day` cannot be the date of a change to `unit` (it is earlier than its latest event), or None."""
+    latest = latest_date(conn, unit.uscc)
+    if latest is None or day >= latest:
+        return None
+    last = rows(conn, "SELECT action FROM events WHERE uscc = ? AND date = ? ORDER BY id DESC LIMIT 1",
+                (unit.uscc, latest.isoformat()))  # fmt: skip
+    what = f"（{last[0]['action']}）" if last else ""
+    return f"{unit.label}的业务日期 {day} 早于其最近一次变更的日期 {latest}{what}"
+
+
+def require_date(conn: sqlite3.Connection, unit: Unit, change: Change) -> None:
+    """Refuse a change dated before the unit's latest event, naming both dates."""
+    problem = date_problem(conn, unit, change.date)
+    if problem:
+        raise InputError(None, problem + "，不能倒填日期；请核对 --date。")
+
+
 def delist(conn: sqlite3.Connection, uscc: str, change: Change) -> Unit:
     """摘牌: a published unit is taken off the list (serious violation or major accident)."""
     if not change.reason or not change.reason.strip():
         raise InputError(None, "摘牌必须说明原因（--reason）")
     unit = require_unit(conn, uscc)
     require(unit, "delist", conn)
+    require_date(conn, unit, change)
     change_status(conn, unit, DELISTED, "摘牌", change, change.because(""))
+    return require_unit(conn, uscc)
+
+
+def withdraw(conn: sqlite3.Connection, uscc: str, change: Change) -> Unit:
+    """撤回: a county withdraws a recommendation before publication; a later bundle may recommend it again."""
+    if not change.reason or not change.reason.strip():
+        raise InputError(None, "撤回必须说明原因（--reason）")
+    unit = require_unit(conn, uscc)
+    require(unit, "withdraw", conn)
+    require_date(conn, unit, change)
+    change_status(conn, unit, WITHDRAWN, "撤回", change, change.because(""))
     return require_unit(conn, uscc)
 
 
@@ -198,6 +247,7 @@ def record_result(conn: sqlite3.Connection, uscc: str, passed: bool, change: Cha
         raise InputError(None, "抽查不合格必须说明原因（--reason）")
     unit = require_unit(conn, uscc)
     require(unit, "result", conn)
+    require_date(conn, unit, change)
     drawn = last_event(conn, uscc, CHECKING)
     check = json.loads(drawn["data"]).get("check") if drawn is not None and drawn["data"] else None
     if passed:

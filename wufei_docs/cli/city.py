@@ -1,4 +1,4 @@
-"""`wufei city …`: the city register (import, publish, delist, spotcheck, result, status, history).
+"""`wufei city …`: the city register (import, list, withdraw, publish, delist, spotcheck, result, status, history).
 
 Each command opens the register, runs one library call inside one transaction, and prints the outcome.
 """
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 city_app = typer.Typer(
     name="city",
-    help="市级“无废城市细胞”登记库：导入县级推荐包、公布名单、摘牌、抽查、查看创建进度。",
+    help="市级“无废城市细胞”登记库：导入县级推荐包、查看单位清单、撤回、公布名单、摘牌、抽查、查看创建进度。",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
@@ -103,11 +103,12 @@ def import_cmd(
     when: When = None,
     wait: Wait = 30.0,
 ) -> None:
-    """导入县级推荐包中的推荐单位（状态“推荐”）；重复导入不作更改；有冲突时列出冲突、退出码为 1（其余单位照常导入）。"""
+    """导入县级推荐包中的推荐单位（状态“推荐”）。先核对推荐包（分数范围、结论、县区、日期、每个文件的 sha256），有任何问题整包不导入、
+    逐条列出；重复导入不作更改；撤回、摘牌、重新创建的单位可凭日期更晚的推荐包重新推荐；有冲突时列出冲突、退出码为 1（其余单位照常导入）。"""
     with handled():
         from wufei_docs.city import import_bundles, read_bundles
 
-        read = read_bundles(bundles)
+        read = read_bundles(bundles, _day(when))
         with _register(db, wait, create=True) as conn:
             report = import_bundles(conn, read, _change(by, when, reason), update=update)
         _print_import(report, db)
@@ -145,6 +146,84 @@ def _n(value: float | None) -> str:
     from wufei_docs.city.docfmt import number
 
     return number(value)
+
+
+@city_app.command("list")
+def list_cmd(
+    status: Annotated[
+        str | None,
+        typer.Option("--status", metavar="S", help="只列出此状态的单位（推荐、撤回、公布、抽查中、摘牌、重新创建）。"),
+    ] = None,
+    county: Annotated[str | None, typer.Option("--county", metavar="C", help="只列出此县（市、区）的单位。")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 数组输出，每个单位一个对象。")] = False,
+    xlsx: Annotated[Path | None, typer.Option("--xlsx", metavar="FILE", help="同时把清单写成 Excel 工作簿。")] = None,
+    db: Db = DEFAULT_DB,
+    wait: Wait = 30.0,
+) -> None:
+    """登记库单位清单：统一社会信用代码、单位名称、县（市、区）、状态、核定分、批次、最近变更及其日期。"""
+    with handled():
+        from wufei_docs.city.listing import list_units, list_xlsx
+
+        with _register(db, wait, write=False) as conn:
+            found = list_units(conn, status=status, county=county)
+        if xlsx is not None:
+            _write_file(xlsx, list_xlsx(found, dt.date.today()))
+        if as_json:
+            out(json.dumps([r.to_json() for r in found], ensure_ascii=False, indent=2))
+        else:
+            _print_list(found, status, county)
+        if xlsx is not None and not as_json:
+            out(f"已写入：{xlsx}")
+
+
+def _write_file(target: Path, data: bytes) -> None:
+    from wufei_docs.errors import OutputError
+    from wufei_docs.files.fsutil import atomic_write_bytes
+
+    if target.suffix.lower() != ".xlsx":
+        raise OutputError(f"{target}：Excel 文件名应以 .xlsx 结尾")
+    try:
+        atomic_write_bytes(target, data)
+    except OSError as e:
+        raise OutputError(f"无法写入 {target}：{e.strerror or e}") from None
+
+
+def _print_list(found: list[Any], status: str | None, county: str | None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from wufei_docs.city.listing import HEADERS
+
+    console = Console(highlight=False, markup=False)  # names are shown as typed, never as rich markup
+    if not console.is_terminal:  # piped or redirected: the whole table, one line per unit
+        console = Console(highlight=False, markup=False, width=200)
+    which = "、".join(x for x in (county, status) if x)
+    table = Table(title=f"登记库单位清单{f'（{which}）' if which else ''}：共 {len(found)} 家")
+    for i, head in enumerate(HEADERS):
+        table.add_column(head, justify="right" if i in (4, 5) else "left", overflow="fold")
+    for row in found:
+        table.add_row(*(_n(c) if i in (4, 5) else str(c) for i, c in enumerate(row.cells())))
+    console.print(table)
+
+
+@city_app.command("withdraw")
+def withdraw_cmd(
+    uscc: Annotated[str, typer.Argument(metavar="USCC", help="要撤回推荐的单位的统一社会信用代码。")],
+    reason: Annotated[str, typer.Option("--reason", help="撤回原因（必填）。")],
+    db: Db = DEFAULT_DB,
+    by: By = None,
+    when: When = None,
+    wait: Wait = 30.0,
+) -> None:
+    """撤回：县（市、区）在公布前撤回对某单位的推荐（状态“推荐” → “撤回”，不予公布；之后的推荐包可再次推荐）。"""
+    with handled():
+        from wufei_docs.city import normalise_uscc
+        from wufei_docs.city.register import withdraw
+
+        code = normalise_uscc(uscc)
+        with _register(db, wait) as conn:
+            unit = withdraw(conn, code, _change(by, when, reason))
+        out(f"已撤回：{unit.name}（{unit.uscc}，{unit.county}），原因：{reason}")
 
 
 @city_app.command("publish")
