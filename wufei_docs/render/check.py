@@ -98,6 +98,7 @@ def _unknown_names(part: Any, template: str) -> list[str]:
     from jinja2 import meta, nodes
 
     from wufei_docs.render import engine as render
+    from wufei_docs.render.sandbox import is_safe_method
 
     env = render.environment()
     ast = env.parse(part.source)
@@ -110,7 +111,7 @@ def _unknown_names(part: Any, template: str) -> list[str]:
     for node in ast.find_all(nodes.Getattr):
         if isinstance(node.node, nodes.Name) and node.node.name in known and node.node.ctx == "load":
             value = sample[node.node.name]
-            if isinstance(value, dict) and node.attr not in value:
+            if isinstance(value, dict) and node.attr not in value and not is_safe_method(value, node.attr):
                 ref = f"{node.node.name}.{node.attr}"
                 fields = "、".join(value)
                 out.append(
