@@ -25,8 +25,12 @@ MANIFEST_FORMAT = "wufei/manifest-1"
 DOCX = ".docx"
 
 
-def build(path: str | Path, out_dir: str | Path, *, pdf: bool = False, templates: Path | None = None) -> WriteReport:
+def build(
+    path: str | Path, out_dir: str | Path, *, pdf: bool = False, templates: Path | None = None, force: bool = False
+) -> WriteReport:
     """Validate, score and write 申报书, 附件1, 附件2 and manifest.json (+ PDFs) into `out_dir`.
+
+    A folder holding another unit's package (different 统一社会信用代码) is refused unless `force`.
 
     Invalid input raises InputError before anything is written; template and PDF errors also
     happen before the first file is written, so a failed build leaves the folder as it was."""
@@ -42,7 +46,7 @@ def build(path: str | Path, out_dir: str | Path, *, pdf: bool = False, templates
     result = score(checked.enterprise, checked.rubric)
     package = build_package(checked, result, source_bytes=source_bytes, templates=templates, pdf=pdf)
     try:
-        report = write_package(package, Path(out_dir))
+        report = write_package(package, Path(out_dir), other_unit=force)
     except OutputError:
         raise
     except OSError as e:

@@ -183,13 +183,15 @@ def _recover(folder: Path) -> list[str]:
 # --- writing -------------------------------------------------------------------------------------
 
 
-def write_package(pkg: Package, folder: Path) -> WriteReport:
+def write_package(pkg: Package, folder: Path, *, other_unit: bool = True) -> WriteReport:
     """Write a package as the folder's new current version, or nothing at all if it is unchanged.
 
     Same fingerprint → nothing is rewritten (无变化). Otherwise the current version moves to
     历史版本/<n>/ (unless it was marked final: its copy in 历史版本/<n>-定稿/ stays as it is), the new
     files take its place, and 修改说明.docx/.txt list every changed field and score. Any failure leaves the
     previous version complete. The folder is locked against other runs for the whole call.
+    `other_unit=False` (`wufei build` without --force): a folder holding another unit's package (a
+    different 统一社会信用代码) is refused instead of becoming that package's next version.
     """
     folder = Path(folder)
     for name in pkg.files:
@@ -207,6 +209,8 @@ def write_package(pkg: Package, folder: Path) -> WriteReport:
                 return report
         if current is None:
             _refuse_foreign(pkg, folder)
+        elif not other_unit:
+            _refuse_other_unit(pkg, folder, current)
         report = _switch(pkg, folder, current)
         report.messages[:0] = messages
         return report
@@ -238,6 +242,19 @@ def _refuse_foreign(pkg: Package, folder: Path) -> None:
             f"{folder} 中已有 {'、'.join(clash)}，但不是 wufei 生成的材料包（没有 manifest.json）；"
             "为免覆盖，请换一个输出文件夹或先移走这些文件"
         )
+
+
+def _refuse_other_unit(pkg: Package, folder: Path, current: _Current) -> None:
+    """A different company's file built into this folder would silently become its "new version"."""
+    old, new = current.manifest.get("uscc"), pkg.manifest.get("uscc")
+    if not isinstance(old, str) or not old or old == new:
+        return
+    old_name = current.manifest.get("unit")
+    who = f"{old_name}（{old}）" if isinstance(old_name, str) and old_name else old
+    raise OutputError(
+        f"{folder} 中是 {who} 的材料包，与本次的 {pkg.manifest.get('unit')}（{new}）不是同一单位"
+        "（统一社会信用代码不同）；请换一个输出文件夹，或确认是同一单位更正了代码后加 --force"
+    )
 
 
 def _switch(pkg: Package, folder: Path, current: _Current | None) -> WriteReport:
