@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from wufei_docs.errors import InputError, Problem
+from wufei_docs.errors import InputError, Problem, os_reason
 
 BUNDLE_FORMAT = "wufei/bundle-1"
 BUNDLE_JSON = "bundle.json"
@@ -123,6 +123,17 @@ def _from_zip(path: Path) -> tuple[bytes, str, Any]:
     return raw, prefix, exists
 
 
+def _unreadable(e: Exception) -> str:
+    """Why a member cannot be read, without zipfile's English text (an encrypted member's is a ZipInfo repr)."""
+    if isinstance(e, RuntimeError) and "encrypted" in str(e):
+        return "文件已加密（设有密码），请用 wufei bundle 重新生成推荐包"
+    if isinstance(e, NotImplementedError):
+        return "使用了不支持的压缩方式"
+    if isinstance(e, OSError) and not isinstance(e, zipfile.BadZipFile) and e.errno:
+        return os_reason(e)
+    return "文件已损坏"
+
+
 def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> bytes:
     """Read one member with limits that do not trust the zip's own size fields."""
     if info.file_size > MAX_JSON_BYTES:
@@ -133,7 +144,7 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> byte
         with zf.open(info) as f:
             raw = f.read(MAX_JSON_BYTES + 1)
     except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError) as e:
-        raise InputError(path, f"无法读取 {info.filename}：{e}") from None
+        raise InputError(path, f"无法读取 {info.filename}：{_unreadable(e)}") from None
     if len(raw) > MAX_JSON_BYTES:
         raise InputError(path, f"{info.filename} 过大（超过 {MAX_JSON_BYTES // 1024 // 1024} MB）")
     return raw
@@ -182,8 +193,9 @@ def _parse_json(path: Path, raw: bytes) -> Any:
         raise InputError(path, f"{BUNDLE_JSON} 不是 UTF-8 编码") from None
     except json.JSONDecodeError as e:
         raise InputError(path, f"{BUNDLE_JSON} 第{e.lineno}行：JSON 格式错误（{e.msg}）") from None
-    except ValueError as e:
-        raise InputError(path, f"{BUNDLE_JSON}：{e}") from None
+    except ValueError as e:  # our hooks' Chinese messages; Python's digit limit is English
+        said = str(e) if re.search("[\u4e00-\u9fff]", str(e)) else "含有位数过多的数字或无效的值"
+        raise InputError(path, f"{BUNDLE_JSON}：{said}") from None
     where = _bad_text(data, "")
     if where is not None:
         raise InputError(

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from wufei_docs.errors import OutputError
+from wufei_docs.files import oserrors
 
 DEFAULT_WAIT = 30.0  # seconds a command waits for another one to release the register
 
@@ -150,7 +151,7 @@ def connect(
     try:
         conn = sqlite3.connect(path, timeout=wait, isolation_level=None)
     except sqlite3.Error as e:
-        raise OutputError(f"无法打开登记库 {path}：{e}") from None
+        raise OutputError(f"无法打开登记库 {path}：{oserrors.sqlite_describe(e)}") from None
     try:
         conn.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
         conn.execute("PRAGMA foreign_keys = ON")
@@ -168,7 +169,7 @@ def _empty_or_sqlite(path: Path) -> bool:
     except FileNotFoundError:
         return True
     except OSError as e:
-        raise OutputError(f"无法打开登记库 {path}：{e.strerror or e}") from None
+        raise OutputError(oserrors.message(e, path, "无法打开登记库")) from None
     return head in (b"", b"SQLite format 3\x00")
 
 

@@ -30,6 +30,7 @@ from wufei_docs.city.register import (
 )
 from wufei_docs.city.status import DEFAULT_RUBRIC, progress
 from wufei_docs.errors import InputError
+from wufei_docs.files import oserrors
 from wufei_docs.files.fsutil import atomic_write_bytes
 
 
@@ -203,6 +204,6 @@ def _write(out_dir: Path, rendered: dict[str, bytes]) -> list[Path]:
         try:
             atomic_write_bytes(target, data)
         except OSError as e:
-            raise OutputError(f"无法写入 {target}：{e.strerror or e}") from None
+            raise OutputError(oserrors.message(e, target)) from None
         written.append(target)
     return written

@@ -15,6 +15,7 @@ from typing import Any
 
 from wufei_docs._version import __version__
 from wufei_docs.errors import InputError, OutputError
+from wufei_docs.files import oserrors
 from wufei_docs.loading.validation import Checked
 from wufei_docs.package.fingerprint import fingerprint, options
 from wufei_docs.package.writer import Package, WriteReport, sha256, write_package
@@ -42,7 +43,7 @@ def build(
     try:
         source_bytes = path.read_bytes()
     except OSError as e:
-        raise InputError(path, f"无法读取文件：{e.strerror or e}") from None
+        raise InputError(path, f"无法读取文件：{oserrors.describe(e)}") from None
     result = score(checked.enterprise, checked.rubric)
     package = build_package(checked, result, source_bytes=source_bytes, templates=templates, pdf=pdf)
     try:
@@ -50,7 +51,7 @@ def build(
     except OutputError:
         raise
     except OSError as e:
-        raise OutputError(f"无法写入 {out_dir}：{e.strerror or e}") from None
+        raise OutputError(oserrors.message(e, out_dir)) from None
     report.messages += [f"提示：{w}" for w in [*checked.warnings, *result.warnings]]
     return report
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from wufei_docs.errors import OutputError
+from wufei_docs.files import oserrors
 from wufei_docs.files.fsutil import Journal, atomic_write_bytes, prune_empty_dirs, remove_tree
 from wufei_docs.files.jsonfmt import readable_json
 from wufei_docs.files.locking import folder_lock
@@ -109,10 +110,14 @@ def read_manifest(folder: Path) -> dict[str, Any] | None:
     try:
         data = json.loads(path.read_text("utf-8"))
     except (OSError, ValueError) as e:
-        raise OutputError(f"{path} 无法读取（{e}）；请检查该文件，或换一个输出文件夹") from e
+        raise OutputError(f"{path} 无法读取（{_why(e)}）；请检查该文件，或换一个输出文件夹") from None
     if not isinstance(data, dict) or not _manifest_shape(data):
         raise OutputError(f"{path} 不是 wufei 生成的清单文件；请换一个输出文件夹")
     return data
+
+
+def _why(e: Exception) -> str:
+    return oserrors.describe(e) if isinstance(e, OSError) else "不是有效的 JSON 文件"
 
 
 def _manifest_shape(data: dict[str, Any]) -> bool:
@@ -424,7 +429,7 @@ def mark_final(folder: Path, by: str | None = None) -> FinalReport:
     folder = Path(folder)
     if not folder.is_dir():
         raise OutputError(f"文件夹 {folder} 不存在")
-    with folder_lock(folder):
+    with oserrors.reported(folder), folder_lock(folder):
         messages = _recover(folder)
         current = _current(folder)
         if current is None:
@@ -461,7 +466,7 @@ def _final_record(copy: Path) -> dict[str, Any]:
     try:
         data = json.loads((copy / FINAL_RECORD).read_text("utf-8"))
     except (OSError, ValueError) as e:
-        raise OutputError(f"{copy / FINAL_RECORD} 无法读取（{e}）；请人工检查该定稿副本") from e
+        raise OutputError(f"{copy / FINAL_RECORD} 无法读取（{_why(e)}）；请人工检查该定稿副本") from None
     return {k: v for k, v in data.items() if k != "files"}
 
 

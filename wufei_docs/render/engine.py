@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wufei_docs.errors import TemplateError
+from wufei_docs.files import oserrors
 from wufei_docs.files.safety import NOT_XML  # replaced so that a document always opens
 from wufei_docs.files.zips import RENDERED_LEVEL, Member, write_zip
 from wufei_docs.render import budget, xmlprep
@@ -236,7 +237,7 @@ def _read(path: Path) -> bytes:
     except FileNotFoundError:
         raise TemplateError(f"找不到模板文件 {path}") from None
     except OSError as e:
-        raise TemplateError(f"无法读取模板文件 {path}：{e.strerror}") from None
+        raise TemplateError(oserrors.message(e, path, "无法读取模板文件")) from None
 
 
 def _compile_members(name: str, data: bytes, digest: str) -> list[Member | Part]:
