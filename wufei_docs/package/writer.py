@@ -13,6 +13,7 @@ files → DIR) is journalled, so an exception or a crash at any point leaves the
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -24,7 +25,7 @@ from typing import Any
 
 from wufei_docs.errors import OutputError
 from wufei_docs.files import oserrors
-from wufei_docs.files.fsutil import Journal, atomic_write_bytes, prune_empty_dirs, remove_tree
+from wufei_docs.files.fsutil import Journal, atomic_write_bytes, prune_empty_dirs, remove_empty_tree, remove_tree
 from wufei_docs.files.jsonfmt import readable_json
 from wufei_docs.files.locking import folder_lock
 from wufei_docs.files.names import HISTORY, MANIFEST
@@ -203,7 +204,28 @@ def write_package(pkg: Package, folder: Path, *, other_unit: bool = True) -> Wri
         safe_name(name, folder)
         if name in RESERVED or name.split("/")[0] == HISTORY:
             raise OutputError(f"{folder}: 输出文件名 “{name}” 与工具自用的文件重名")
+    created = _first_missing(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    try:
+        return _write_locked(pkg, folder, other_unit)
+    except BaseException:
+        if created is not None:  # a first build that failed leaves no empty folder behind
+            with contextlib.suppress(OSError):
+                remove_empty_tree(created)
+        raise
+
+
+def _first_missing(folder: Path) -> Path | None:
+    """The outermost folder of `folder`'s path that does not exist yet (None: it exists)."""
+    missing = None
+    for path in (folder, *folder.parents):
+        if path.exists() or path.is_symlink():
+            break
+        missing = path
+    return missing
+
+
+def _write_locked(pkg: Package, folder: Path, other_unit: bool) -> WriteReport:
     with folder_lock(folder):
         messages = _recover(folder)
         current = _current(folder)
