@@ -435,14 +435,27 @@ def _render_part(name: str, part: Part, context: dict[str, Any]) -> Member:
     except UndefinedError as e:
         raise TemplateError(f"模板 {name} 使用了不存在的变量：{_undefined(e.message)}") from None
     except JinjaError as e:
-        raise TemplateError(f"模板 {name} 无法生成：{e.message}") from None
+        raise TemplateError(f"模板 {name} 无法生成：{_explain_jinja(e.message)}") from None
     except RecursionError:
         raise TemplateError(f"模板 {name} 无法生成：宏或标签递归调用过深") from None
-    except (TypeError, ValueError, ArithmeticError, LookupError) as e:
+    except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError, RuntimeError) as e:
         raise TemplateError(f"模板 {name} 无法生成：{explain_runtime(e)}") from None
     data = (xmlprep.XML_DECLARATION + xml).encode("utf-8")
     _check_well_formed(name, part.name, data)
     return Member.of(part.name, data, RENDERED_LEVEL)
+
+
+def _explain_jinja(message: str | None) -> str:
+    """A Jinja run-time error (English) as a Chinese hint; Jinja's words kept only when they hold no repr."""
+    message = message or ""
+    hint = "模板标签的用法有误"
+    if "namespace" in message:
+        hint = "只能给 namespace() 对象的属性赋值（{% set ns.x = … %}）"
+    elif "cycling" in message:
+        hint = "loop.cycle() 至少需要一个参数"
+    if not message or "<" in message or " at 0x" in message:
+        return hint
+    return f"{hint}（{message}）"
 
 
 def _undefined(message: str | None) -> str:

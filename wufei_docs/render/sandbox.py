@@ -341,7 +341,9 @@ def explain_runtime(error: Exception) -> str:
         return "下标超出范围或字段不存在"
     if isinstance(error, TypeError):
         return "数据类型不符（例如文字与数字相加、对数字使用文字的方法）"
-    return "数值或参数无效（例如把非数字的文字当作数字）"
+    if isinstance(error, ValueError):
+        return "数值或参数无效（例如把非数字的文字当作数字）"
+    return "模板运行出错（请用 wufei templates check 检查）"
 
 
 # --- the checks --------------------------------------------------------------------------------
