@@ -6,7 +6,7 @@ this module at every loop iteration, call, filter, operator and written chunk, s
 stops with a `TemplateError` naming the budget, in seconds and with little memory, and a real document
 (well under a tenth of every budget) never notices:
 
-- steps: loop iterations and calls (macros, methods, filters) per document;
+- steps: loop iterations and calls (methods and filters 1, macros 10) per document;
 - output: characters written into the document, or captured by `{% set %}`/macro bodies, per document;
 - built: characters (or list items) produced by operators, filters and methods, per document;
 - text: the longest single text or list a template may make (checked before it is made where the size

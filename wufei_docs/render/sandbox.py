@@ -109,6 +109,7 @@ _MUTATORS = frozenset(
         "symmetric_difference_update",
     ]
 )
+MACRO_STEPS = 10  # a macro call costs as much as ten loop iterations (it sets up a frame and a buffer)
 LOOP_FILTER = "wufei_counted"  # wraps every `for` loop's iterable (added by the parser, see _count_loops)
 
 
@@ -146,7 +147,7 @@ def make_environment(**options: Any) -> ImmutableSandboxedEnvironment:
             return made(super().call_binop(context, operator, left, right))
 
         def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
-            budget.current().step()
+            budget.current().step(MACRO_STEPS if isinstance(__obj, Macro) else 1)
             _check_args(args, kwargs)
             args = _check_method(__obj, args, kwargs)
             return made(super().call(__context, __obj, *args, **kwargs))
