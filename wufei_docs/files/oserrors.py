@@ -15,8 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePath
 
-from wufei_docs.errors import REASONS, OutputError, WufeiError
-from wufei_docs.errors import os_reason as describe
+from wufei_docs.errors import REASONS, OutputError, WufeiError, os_reason
 
 _SQLITE = {
     "SQLITE_FULL": errno.ENOSPC,
@@ -31,6 +30,11 @@ _SQLITE = {
 _SQLITE_TEXT = {"SQLITE_CORRUPT": "文件已损坏", "SQLITE_NOTADB": "不是登记库文件", "SQLITE_CANTOPEN": "无法打开文件"}
 _TEMP_FILE = re.compile(r"^\.(.+)\.[A-Za-z0-9_]{8}\.tmp$")  # fsutil's mkstemp(prefix=".NAME.", suffix=".tmp")
 _TEMP_FOLDER = ".wufei-"  # staging, old and final copies of package/writer.py
+
+
+def describe(e: OSError) -> str:
+    """Why, in Chinese (errors.py's table)."""
+    return os_reason(e)
 
 
 def user_path(path: str | PurePath) -> str:

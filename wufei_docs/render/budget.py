@@ -135,7 +135,7 @@ def measure(value: Any, limit: int = MAX_TEXT) -> int:
             todo.extend(v.values())
         elif isinstance(v, Namespace):
             total += 12
-            todo.append(v._Namespace__attrs)  # type: ignore[attr-defined]
+            todo.append(v._Namespace__attrs)
         elif isinstance(v, int):
             total += v.bit_length() // 3 + 2
         else:

@@ -172,7 +172,9 @@ def make_environment(**options: Any) -> ImmutableSandboxedEnvironment:
 
         def budget_concat(self, join: Callable[[Iterable[Any]], str], values: tuple[Any, ...]) -> str:
             check_size(sum(measure(v) for v in values))
-            return made(join(values))
+            joined = join(values)
+            made(joined)
+            return joined
 
     env = Environment(**options)
     env.globals = {name: env.globals[name] for name in GLOBALS}
