@@ -68,6 +68,9 @@ ATTACKS = {
     "{% set s = 'a\n' * 500000 %}{{ s|indent(1000) }}": "超出限制",
     "{% set ns = namespace(l=[]) %}{% for i in range(100000) %}{% set ns.l = ns.l + ['x' * 1000000] %}"
     "{% endfor %}{{ ns.l|length }}": "超出限制",
+    "{% set ns = namespace(l=[]) %}{% for i in range(1000) %}{% set ns.l = ns.l + [range(100000)|list] %}"
+    "{% endfor %}": "超出限制",
+    "{% set s = 'a ' * 500000 %}{{ s.split()|length }}": "超出限制",
     "{% set ns = namespace(n=3) %}{% for i in range(40) %}{% set ns.n = ns.n * ns.n %}{% endfor %}{{ ns.n }}": "过大",
     "{{ [[1] * 1000] * 1000|sum(start=[]) }}": "|sum",
     # only deterministic globals and a short list of methods; nothing that prints a memory address

@@ -8,7 +8,7 @@ stops with a `TemplateError` naming the budget, in seconds and with little memor
 
 - steps: loop iterations and calls (methods and filters 1, macros 10) per document;
 - output: characters written into the document, or captured by `{% set %}`/macro bodies, per document;
-- built: characters (or list items) produced by operators, filters and methods, per document;
+- built: characters (list items count ITEM_UNITS each) produced by operators, filters and methods, per document;
 - text: the longest single text or list a template may make (checked before it is made where the size
   can be known in advance: `~`, `+`, `*`, `%`, `|replace`, `|join`, `|indent`, `|wordwrap`, `.format`);
 - time: wall-clock seconds per document.
@@ -32,6 +32,7 @@ MAX_OUTPUT_CHARS = 20_000_000  # ~20 MB of XML; the largest real document is und
 MAX_BUILT = 20_000_000
 MAX_TEXT = 2_000_000
 MAX_SECONDS = 10.0  # a real document renders in under 0.1 s
+ITEM_UNITS = 16  # a list item (a reference, usually to an object of its own: ~40 bytes) counts as 16 characters
 
 
 class OverBudget(TemplateError):
@@ -97,7 +98,7 @@ def document() -> Iterator[Budget]:
 
 
 def too_long(size: int) -> OverBudget:
-    return OverBudget(f"单个文字或列表将超过 {_wan(MAX_TEXT)} 字符（项）（模板中一段文字或一个列表的上限）")
+    return OverBudget(f"单个文字或列表将超过上限（文字 {_wan(MAX_TEXT)} 字符，列表 {_wan(MAX_TEXT // ITEM_UNITS)} 项）")
 
 
 def check_size(size: int) -> None:
@@ -107,11 +108,16 @@ def check_size(size: int) -> None:
 
 
 def made(value: Any) -> Any:
-    """After making `value`: count it (texts and lists; others are small or lazy) and return it."""
-    if isinstance(value, str | list | tuple | dict | set | frozenset | bytes):
+    """After making `value`: count it (texts by character, lists by item times ITEM_UNITS: each item is
+    a reference and usually an object of its own; other values are small or lazy) and return it."""
+    if isinstance(value, str | bytes):
         size = len(value)
-        check_size(size)
-        current().made(size)
+    elif isinstance(value, list | tuple | dict | set | frozenset):
+        size = len(value) * ITEM_UNITS
+    else:
+        return value
+    check_size(size)
+    current().made(size)
     return value
 
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from wufei_docs.errors import TemplateError
 from wufei_docs.render import budget
-from wufei_docs.render.budget import MAX_TEXT, check_size, made, measure
+from wufei_docs.render.budget import ITEM_UNITS, MAX_TEXT, check_size, made, measure
 
 if TYPE_CHECKING:
     from jinja2 import nodes
@@ -368,8 +368,10 @@ def _check_binop(operator: str, left: Any, right: Any) -> None:
         if _is_int(left) and _is_int(right) and left.bit_length() + right.bit_length() > MAX_EXPONENT_BITS:
             raise _too_big("乘积")
     elif operator == "+":
-        if isinstance(left, str | list | tuple) and isinstance(right, str | list | tuple):
+        if isinstance(left, str) and isinstance(right, str):
             check_size(len(left) + len(right))
+        elif isinstance(left, list | tuple) and isinstance(right, list | tuple):
+            check_size((len(left) + len(right)) * ITEM_UNITS)
     elif operator == "**" and _is_int(left) and _is_int(right) and abs(left) > 1:
         if right > 0 and abs(left).bit_length() * right > MAX_EXPONENT_BITS:
             raise _too_big("乘方结果")
@@ -444,7 +446,7 @@ def _bounded_list(items: Any) -> list[Any]:
     out = []
     for item in items if not isinstance(items, str) else list(items):
         out.append(item)
-        if len(out) > MAX_TEXT:
+        if len(out) * ITEM_UNITS > MAX_TEXT:
             raise budget.too_long(len(out))
     return out
 
