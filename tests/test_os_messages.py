@@ -112,3 +112,31 @@ def test_a_folder_where_the_zip_goes_is_named_as_the_user_knows_it(tmp_path) -> 
         atomic_write_bytes(target, b"zip")
     message = oserrors.message(caught.value)
     assert message.startswith(f"无法写入 {target}：") and "." + target.name not in message, message
+
+
+def test_a_full_register_is_a_chinese_message(cli, tmp_path, monkeypatch) -> None:
+    """SQLite's own 'database or disk is full' (the register cannot grow: a page limit stands in for the
+    disk here) → a Chinese message naming the register; the register keeps what it had."""
+    import sqlite3
+
+    from tests.test_city_db import snapshot
+    from tests.test_city_fixture import enterprise, make_bundle
+    from wufei_docs.city import db as register
+
+    path = imported(cli, tmp_path)
+    before = snapshot(path)
+    real = sqlite3.connect
+
+    def no_room(*args, **kwargs):
+        conn = real(*args, **kwargs)
+        pages = conn.execute("PRAGMA page_count").fetchone()[0]
+        conn.execute(f"PRAGMA max_page_count = {max(pages, 1)}")
+        return conn
+
+    more = make_bundle(tmp_path / "more", "南康区", [enterprise(n, county="南康区") for n in range(3, 30)])
+    monkeypatch.setattr(register.sqlite3, "connect", no_room)
+    result = cli("city", "import", more, "--db", path, "--date", "2025-04-02")
+    message = refused(result, REASONS[errno.ENOSPC], str(path))
+    assert not PYTHON_TEXT.search(message) and "database" not in message, message
+    monkeypatch.undo()
+    assert snapshot(path) == before

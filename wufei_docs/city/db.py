@@ -199,7 +199,7 @@ def transaction(conn: sqlite3.Connection, *, write: bool = True) -> Iterator[sql
         yield conn
     except sqlite3.OperationalError as e:
         conn.rollback()
-        if _is_busy(e):
+        if _is_busy(e) or _is_disk(e):
             raise _locked(e, where) from e
         raise
     except BaseException:
@@ -254,8 +254,13 @@ def _is_busy(e: sqlite3.Error) -> bool:
     return "locked" in str(e) or "busy" in str(e)
 
 
+def _is_disk(e: sqlite3.Error) -> bool:
+    """Disk full, read-only, no permission, an I/O error: the system's doing, not a bug of ours."""
+    name = str(getattr(e, "sqlite_errorname", ""))
+    return name.startswith(("SQLITE_FULL", "SQLITE_READONLY", "SQLITE_IOERR", "SQLITE_CANTOPEN", "SQLITE_PERM"))
+
+
 def _locked(e: sqlite3.Error, where: str) -> OutputError:
-    text = str(e)
     if _is_busy(e):
         return OutputError(f"登记库 {where} 正被另一个命令使用，等待后仍未释放；请稍后重试（可用 --wait 加长等待）。")
-    return OutputError(f"登记库 {where} 写入失败：{text}")
+    return OutputError(f"登记库 {where} 写入失败：{oserrors.sqlite_describe(e)}")
