@@ -40,8 +40,8 @@ class OverBudget(TemplateError):
 
 
 def _wan(n: int) -> str:
-    """1_000_000 → '100 万' (how a Chinese reader counts)."""
-    return f"{n // 10_000} 万" if n >= 10_000 and n % 10_000 == 0 else str(n)
+    """1_000_000 → '100 万', 125_000 → '12.5 万' (how a Chinese reader counts; a unit follows directly)."""
+    return f"{n / 10_000:g} 万" if n >= 10_000 and n % 1_000 == 0 else f"{n} "
 
 
 @dataclass
@@ -56,7 +56,7 @@ class Budget:
     def step(self, n: int = 1) -> None:
         self.steps += n
         if self.steps > MAX_STEPS:
-            raise OverBudget(f"循环和调用次数超过 {_wan(MAX_STEPS)} 次（每份文档的上限）")
+            raise OverBudget(f"循环和调用次数超过 {_wan(MAX_STEPS)}次（每份文档的上限）")
         self.clock()
 
     def clock(self) -> None:
@@ -67,14 +67,14 @@ class Budget:
         self.output += chars
         if self.output > MAX_OUTPUT_CHARS:
             raise OverBudget(
-                f"生成的内容超过 {_wan(MAX_OUTPUT_CHARS)} 字符（约 {MAX_OUTPUT_CHARS // 1_000_000} MB，每份文档的上限）"
+                f"生成的内容超过 {_wan(MAX_OUTPUT_CHARS)}字符（约 {MAX_OUTPUT_CHARS // 1_000_000} MB，每份文档的上限）"
             )
 
     def made(self, size: int) -> None:
         """A text or list of `size` was made (its size already checked against MAX_TEXT)."""
         self.built += size
         if self.built > MAX_BUILT:
-            raise OverBudget(f"模板运算产生的文字累计超过 {_wan(MAX_BUILT)} 字符（每份文档的上限）")
+            raise OverBudget(f"模板运算产生的文字累计超过 {_wan(MAX_BUILT)}字符（每份文档的上限）")
         self.clock()
 
 
@@ -98,7 +98,7 @@ def document() -> Iterator[Budget]:
 
 
 def too_long(size: int) -> OverBudget:
-    return OverBudget(f"单个文字或列表将超过上限（文字 {_wan(MAX_TEXT)} 字符，列表 {_wan(MAX_TEXT // ITEM_UNITS)} 项）")
+    return OverBudget(f"单个文字或列表将超过上限（文字 {_wan(MAX_TEXT)}字符，列表 {_wan(MAX_TEXT // ITEM_UNITS)}项）")
 
 
 def check_size(size: int) -> None:
