@@ -285,12 +285,15 @@ def render_limited(chunks: Iterable[str]) -> str:
 def printable(value: Any) -> Any:
     """What `{{ }}` may write: not a text past the size limit, not a memory address (a function, a
     method or an object without a readable form would make every build's bytes different)."""
+    if isinstance(value, str | int | float):
+        return value
     from jinja2 import Undefined
 
-    if not isinstance(value, str | int | float | Undefined):  # an Undefined raises its own error when printed
-        check_size(measure(value))
-        if callable(value) and not _is_macro(value):
-            raise TemplateError("模板输出了函数或方法本身（缺少括号？），不能写入文档")
+    if isinstance(value, Undefined):  # raises its own error when printed
+        return value
+    check_size(measure(value))
+    if callable(value) and not _is_macro(value):
+        raise TemplateError("模板输出了函数或方法本身（缺少括号？），不能写入文档")
     return value
 
 
