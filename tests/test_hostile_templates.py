@@ -221,6 +221,11 @@ DAMAGED = {
     "remote-image": (lambda p: _rezip(p, _link("image", "http://198.51.100.7/pixel.png")), "外部"),
     "linked-ole-object": (lambda p: _rezip(p, _link("oleObject", "file:///C:/secret.xlsx")), "外部"),
     "hyperlink-to-a-share": (lambda p: _rezip(p, _link("hyperlink", "file://198.51.100.7/share")), "外部"),
+    "includepicture-field": (
+        lambda p: _rezip(p, _field(' INCLUDEPICTURE "http://198.51.100.7/p.png" \\d ')),
+        "INCLUDEPICTURE",
+    ),
+    "dde-field": (lambda p: _rezip(p, _field(' DDEAUTO c:\\windows\\system32\\cmd.exe "/k calc" ')), "DDEAUTO"),
     "declared-huge": (lambda p: _declare_huge(p), "过大"),
     "symlink-to-a-text-file": (lambda p: _link_to_text(p), "不是有效的 Word 文档"),
     "over-size-limit": (lambda p: _sparse(p, 51 * 1024 * 1024), "过大"),
@@ -245,6 +250,15 @@ def _link(kind: str, target: str, rels: str = "word/_rels/document.xml.rels"):
     """An external relationship of type `kind` added to `rels` (as Word writes a linked picture or a link)."""
     rel = f'<Relationship Id="rId900" Type="{REL}{kind}" Target="{target}" TargetMode="External"/>'
     return lambda n, d: d.replace(b"</Relationships>", rel.encode() + b"</Relationships>") if n == rels else d
+
+
+def _field(code: str):
+    """A field (as Word stores one: begin, instrText, end) added at the end of the first paragraph."""
+    field = (
+        '<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve">'
+        f'{escape(code)}</w:instrText></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>'
+    ).encode()
+    return lambda n, d: d.replace(b"</w:p>", field, 1) if n == "word/document.xml" else d
 
 
 def _declare_huge(path: Path) -> None:

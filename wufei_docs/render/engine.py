@@ -338,6 +338,13 @@ def _without_outside_links(name: str, raws: dict[str, bytes]) -> dict[str, bytes
             source = xmlprep.rels_source(part)
             if source in raws:
                 raws[source] = xmlprep.without_attached_template(raws[source])
+    for part, raw in raws.items():
+        fields = xmlprep.outside_fields(raw) if part.endswith(".xml") else []
+        if fields:
+            raise TemplateError(
+                f"模板 {name} 的 {part} 含有读取文档外部内容的域（{'、'.join(fields)}），生成的文档打开或更新域时"
+                "会访问网络、其他文件或程序；请在 Word 中删除这些域（可先选中后按 Ctrl+Shift+F9 转为普通内容）后重新保存"
+            )
     return raws
 
 

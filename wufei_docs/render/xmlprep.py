@@ -215,6 +215,17 @@ def external_links(rels: bytes) -> ExternalLinks:
     return ExternalLinks(b"".join(out), dropped, tuple(refused))
 
 
+# Field codes that make Word fetch a file or run a program when the document opens or fields update.
+_OUTSIDE_FIELD = re.compile(
+    rb'(?:<w:instrText\b[^>]*>|\bw:instr=")\s*(INCLUDEPICTURE|INCLUDETEXT|LINK|DDEAUTO|DDE|IMPORT)\b', re.IGNORECASE
+)
+
+
+def outside_fields(xml: bytes) -> list[str]:
+    """INCLUDEPICTURE, INCLUDETEXT, LINK, DDE… fields in a part: each reads something outside the document."""
+    return sorted({m.group(1).decode().upper() for m in _OUTSIDE_FIELD.finditer(xml)})
+
+
 def without_attached_template(settings: bytes) -> bytes:
     return _ATTACHED_TEMPLATE.sub(b"", settings)
 
