@@ -118,3 +118,54 @@ def test_evaluation_keys_with_control_characters_are_refused() -> None:
         Evaluation.model_validate(
             {"format": "wufei/evaluation-1", "county": "章贡区", "enterprises": {"9136\x1b": {"opinion": "同意"}}}
         )
+
+
+def _rewrite_zip(path: Path, change) -> None:
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        members = [(i, z.read(i)) for i in z.infolist()]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        for info, data in members:
+            z.writestr(info, change(info.filename, data))
+    path.write_bytes(buffer.getvalue())
+
+
+def _encrypt_flag(path: Path) -> None:
+    """Mark every member as encrypted (the flag bit in the central directory, as a password-protected zip)."""
+    raw = bytearray(path.read_bytes())
+    index = raw.find(b"PK\x01\x02")
+    while index != -1:
+        raw[index + 8] |= 0x1
+        index = raw.find(b"PK\x01\x02", index + 4)
+    path.write_bytes(bytes(raw))
+
+
+@pytest.mark.parametrize(
+    ("damage", "words"),
+    [
+        (_encrypt_flag, ("已加密",)),
+        (
+            lambda p: _rewrite_zip(
+                p,
+                lambda n, d: (
+                    d.replace(b'"format"', b'"x": ' + b"9" * 5000 + b', "format"', 1)
+                    if n.endswith("bundle.json")
+                    else d
+                ),
+            ),
+            ("bundle.json", "数字"),
+        ),
+    ],
+)
+def test_a_damaged_zip_is_a_chinese_message_without_python_text(cli, tmp_path, county_bundle, damage, words) -> None:
+    import re
+
+    path = county_bundle.with_name(county_bundle.name + ".zip")
+    damage(path)
+    before = Tree(tmp_path)
+    message = refused(cli("city", "import", path, "--db", tmp_path / "r.db", *WHO), *words)
+    assert not re.search(r"ZipInfo|<|object at|Exceeds|encrypted|password", message), message
+    before.unchanged()

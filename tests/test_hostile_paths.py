@@ -213,8 +213,8 @@ def test_unwritable_output_folder_is_a_message_and_changes_nothing(cli, write, t
 
     monkeypatch.setattr(tempfile, "mkdtemp", denied)
     monkeypatch.setattr(tempfile, "mkstemp", denied)
-    refused(cli("build", write(dump(variant(**{"unit.staff": 7})), "v2.yaml"), "-o", out), "Permission denied")
-    refused(bundle(cli, tmp_path, ["赣州甲公司"], tmp_path / "b"), "Permission denied")
+    refused(cli("build", write(dump(variant(**{"unit.staff": 7})), "v2.yaml"), "-o", out), "没有权限", str(out))
+    refused(bundle(cli, tmp_path, ["赣州甲公司"], tmp_path / "b"), "没有权限", str(tmp_path / "b"))
     monkeypatch.undo()
     earlier.unchanged()
 

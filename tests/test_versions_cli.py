@@ -85,3 +85,28 @@ def test_bad_input_leaves_the_package_untouched(cli, tmp_path) -> None:
     r = cli("build", src, "-o", out)
     assert r.exit_code == 1 and "unit.staff" in r.stderr
     assert files(out) == before
+
+
+def test_another_units_file_into_an_existing_folder_is_refused(cli, tmp_path) -> None:
+    """A different company's file (another 统一社会信用代码) built into a folder holding a package does not
+    silently become its new version: exit 1 naming both units, nothing changed; `--force` allows it."""
+    from tests.hostile_kit import Tree, refused
+    from tests.test_city_fixture import enterprise, make_uscc
+
+    first, other = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    first.write_text(dump_yaml(enterprise(1, name="赣州甲材料有限公司")), encoding="utf-8")
+    other.write_text(dump_yaml(enterprise(2, name="赣州乙材料有限公司")), encoding="utf-8")
+    out = tmp_path / "out"
+    assert cli("build", first, "-o", out).exit_code == 0
+    before = Tree(out)
+    message = refused(
+        cli("build", other, "-o", out), "赣州甲材料有限公司", make_uscc(1), "赣州乙材料有限公司", "--force"
+    )
+    assert make_uscc(2) in message
+    before.unchanged()
+    renamed = enterprise(1, name="赣州甲材料股份有限公司")  # the same unit under a new name: its next version
+    first.write_text(dump_yaml(renamed), encoding="utf-8")
+    assert cli("build", first, "-o", out).exit_code == 0
+    result = cli("build", other, "-o", out, "--force")
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "manifest.json").read_text("utf-8"))["uscc"] == make_uscc(2)

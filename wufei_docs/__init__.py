@@ -7,7 +7,7 @@ is internal and may change between versions:
     load(path) -> Enterprise                   the same, the model only (check: validate's earlier name)
     load_evaluation(path) -> Evaluation        a county's evaluation.yaml
     score(enterprise, rubric=None, evaluation=None) -> ScoreResult
-    build(path, out_dir, *, pdf=False, templates=None) -> WriteReport
+    build(path, out_dir, *, pdf=False, templates=None, force=False) -> WriteReport
     bundle(folder, evaluation_path, out, *, pdf=False, jobs=None, …) -> BundleReport
     load_rubric(id) -> Rubric
 Errors: WufeiError and its subclasses (InputError, TemplateError, OutputError, MissingToolError).

@@ -11,6 +11,7 @@ Anything else that escapes is a bug and may show a traceback.
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,3 +66,43 @@ class OutputError(WufeiError, OSError):
 
 class MissingToolError(WufeiError):
     """An optional external program is missing; the message says how to install it."""
+
+
+# errno → why, in Chinese: the one table every message about a system error uses (files/oserrors.py adds
+# the path); Python's own text is English and never shown.
+REASONS = {
+    errno.ENOSPC: "磁盘空间不足",
+    errno.EDQUOT: "超出磁盘配额",
+    errno.EROFS: "文件系统只读",
+    errno.EACCES: "没有权限",
+    errno.EPERM: "没有权限",
+    errno.ENAMETOOLONG: "文件名过长",
+    errno.EEXIST: "文件已存在",
+    errno.ENOTDIR: "路径中有一部分不是文件夹",
+    errno.EISDIR: "该位置是一个文件夹",
+    errno.ENOENT: "文件或文件夹不存在",
+    errno.EBUSY: "设备或资源忙",
+    errno.ETXTBSY: "文件正被其他程序使用",
+    errno.ELOOP: "符号链接循环",
+    errno.EIO: "读写出错（磁盘或设备故障）",
+    errno.EMFILE: "打开的文件过多",
+    errno.ENFILE: "打开的文件过多",
+    errno.ENOTEMPTY: "文件夹不是空的",
+    errno.EXDEV: "不能跨磁盘移动",
+    errno.EFBIG: "文件过大",
+    errno.EINVAL: "文件名或参数无效",
+    errno.EILSEQ: "文件名含有无效的字符",
+    errno.ENOMEM: "内存不足",
+    errno.EAGAIN: "资源暂时不可用，请稍后重试",
+    errno.ESTALE: "网络文件已失效",
+    errno.ENXIO: "设备不存在",
+    errno.ENODEV: "设备不存在",
+    errno.EMLINK: "链接过多",
+}
+
+
+def os_reason(e: OSError) -> str:
+    """Why a system call failed, in Chinese."""
+    if e.errno in REASONS:
+        return REASONS[e.errno]
+    return f"系统错误（错误码 {e.errno}）" if e.errno else "系统错误"

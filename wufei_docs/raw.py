@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wufei_docs.errors import InputError, Problem
+from wufei_docs.errors import InputError, Problem, os_reason
 
 Loc = tuple[str | int, ...]
 # Real files are 10–200 KB; the pure-Python YAML parser needs ~20 s per MB of dense YAML, so 2 MB bounds a run.
@@ -73,7 +73,7 @@ def read_bytes(path: Path, *, limit: int) -> bytes:
     except PermissionError:
         raise InputError(path, "没有读取权限") from None
     except OSError as e:  # a symlink loop, a name too long, a disk error…
-        raise InputError(path, f"无法读取文件：{e.strerror or e}") from None
+        raise InputError(path, f"无法读取文件：{os_reason(e)}") from None
 
 
 def format_path(loc: Loc) -> str:

@@ -122,8 +122,9 @@ def _parse_json(path: Path, raw: bytes) -> Any:
         data = json.loads(text, object_pairs_hook=no_duplicates, parse_constant=no_constants)
     except json.JSONDecodeError as e:
         raise InputError(path, f"{BUNDLE_JSON} 第{e.lineno}行：JSON 格式错误（{e.msg}）") from None
-    except ValueError as e:
-        raise InputError(path, f"{BUNDLE_JSON}：{e}") from None
+    except ValueError as e:  # our hooks' Chinese messages; Python's digit limit is English
+        said = str(e) if re.search("[\u4e00-\u9fff]", str(e)) else "含有位数过多的数字或无效的值"
+        raise InputError(path, f"{BUNDLE_JSON}：{said}") from None
     where = _bad_text(data, "")
     if where is not None:
         raise InputError(

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from wufei_docs.errors import OutputError
+from wufei_docs.files import oserrors
 
 DEFAULT_WAIT = 30.0  # seconds a command waits for another one to release the register
 
@@ -167,7 +168,7 @@ def connect(
     try:
         conn = sqlite3.connect(path, timeout=wait, isolation_level=None)
     except sqlite3.Error as e:
-        raise OutputError(f"无法打开登记库 {path}：{e}") from None
+        raise OutputError(f"无法打开登记库 {path}：{oserrors.sqlite_describe(e)}") from None
     try:
         conn.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
         conn.execute("PRAGMA foreign_keys = ON")
@@ -185,7 +186,7 @@ def _empty_or_sqlite(path: Path) -> bool:
     except FileNotFoundError:
         return True
     except OSError as e:
-        raise OutputError(f"无法打开登记库 {path}：{e.strerror or e}") from None
+        raise OutputError(oserrors.message(e, path, "无法打开登记库")) from None
     return head in (b"", b"SQLite format 3\x00")
 
 
@@ -215,7 +216,7 @@ def transaction(conn: sqlite3.Connection, *, write: bool = True) -> Iterator[sql
         yield conn
     except sqlite3.OperationalError as e:
         conn.rollback()
-        if _is_busy(e):
+        if _is_busy(e) or _is_disk(e):
             raise _locked(e, where) from e
         raise
     except BaseException:
@@ -276,8 +277,13 @@ def _is_busy(e: sqlite3.Error) -> bool:
     return "locked" in str(e) or "busy" in str(e)
 
 
+def _is_disk(e: sqlite3.Error) -> bool:
+    """Disk full, read-only, no permission, an I/O error: the system's doing, not a bug of ours."""
+    name = str(getattr(e, "sqlite_errorname", ""))
+    return name.startswith(("SQLITE_FULL", "SQLITE_READONLY", "SQLITE_IOERR", "SQLITE_CANTOPEN", "SQLITE_PERM"))
+
+
 def _locked(e: sqlite3.Error, where: str) -> OutputError:
-    text = str(e)
     if _is_busy(e):
         return OutputError(f"登记库 {where} 正被另一个命令使用，等待后仍未释放；请稍后重试（可用 --wait 加长等待）。")
-    return OutputError(f"登记库 {where} 写入失败：{text}")
+    return OutputError(f"登记库 {where} 写入失败：{oserrors.sqlite_describe(e)}")

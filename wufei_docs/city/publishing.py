@@ -31,6 +31,7 @@ from wufei_docs.city.register import (
 )
 from wufei_docs.city.status import DEFAULT_RUBRIC, progress
 from wufei_docs.errors import InputError
+from wufei_docs.files import oserrors
 from wufei_docs.files.fsutil import atomic_write_bytes
 
 MAX_SEED = 2**63 - 1  # the seed is recorded in the register (SQLite INTEGER: signed 64 bits)
@@ -223,6 +224,6 @@ def _write(out_dir: Path, rendered: dict[str, bytes]) -> list[Path]:
         try:
             atomic_write_bytes(target, data)
         except OSError as e:
-            raise OutputError(f"无法写入 {target}：{e.strerror or e}") from None
+            raise OutputError(oserrors.message(e, target)) from None
         written.append(target)
     return written

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from wufei_docs.errors import InputError
+from wufei_docs.errors import InputError, os_reason
 
 BUNDLE_JSON = "bundle.json"
 MAX_JSON_BYTES = 20 * 1024 * 1024
@@ -201,10 +201,21 @@ def _read_json_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) ->
         with zf.open(info) as f:
             raw = f.read(MAX_JSON_BYTES + 1)
     except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError) as e:
-        raise InputError(path, f"无法读取 {info.filename}：{e}") from None
+        raise InputError(path, f"无法读取 {info.filename}：{_unreadable(e)}") from None
     if len(raw) > MAX_JSON_BYTES:
         raise InputError(path, f"{info.filename} 过大（超过 {MAX_JSON_BYTES // 1024 // 1024} MB）")
     return raw
+
+
+def _unreadable(e: Exception) -> str:
+    """Why a member cannot be read, without zipfile's English text (an encrypted member's is a ZipInfo repr)."""
+    if isinstance(e, RuntimeError) and "encrypted" in str(e):
+        return "文件已加密（设有密码），请用 wufei bundle 重新生成推荐包"
+    if isinstance(e, NotImplementedError):
+        return "使用了不支持的压缩方式"
+    if isinstance(e, OSError) and not isinstance(e, zipfile.BadZipFile) and e.errno:
+        return os_reason(e)
+    return "文件已损坏"
 
 
 def _one_level_down(name: str) -> bool:

@@ -76,30 +76,11 @@ def handled() -> Iterator[None]:
         raise typer.Exit(130) from None
 
 
-_ERRNO_TEXT = {
-    "ENAMETOOLONG": "文件名或路径过长",
-    "ENOENT": "不存在",
-    "ENOTDIR": "路径中有一部分不是文件夹",
-    "EISDIR": "这是一个文件夹",
-    "EEXIST": "已存在",
-    "EACCES": "没有权限",
-    "EPERM": "没有权限",
-    "ELOOP": "符号链接循环",
-    "ENOSPC": "磁盘空间不足",
-    "EROFS": "只读的文件系统",
-    "EBUSY": "正被其他程序使用",
-}
-
-
 def os_message(e: OSError) -> str:
-    """A system error on a user's path, in Chinese (the system's own text kept in brackets)."""
-    import errno
+    """A system error on a user's path, in Chinese, with the path (files/oserrors.py: the one place)."""
+    from wufei_docs.files import oserrors
 
-    name = errno.errorcode.get(e.errno or 0, "")
-    where = f"{e.filename}：" if e.filename else ""
-    text = _ERRNO_TEXT.get(name)
-    detail = e.strerror or str(e)
-    return f"无法访问 {where}{text}（{detail}）" if text else f"无法访问 {where}{detail}"
+    return oserrors.message(e, action="无法访问")
 
 
 def out(text: str) -> None:

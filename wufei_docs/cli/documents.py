@@ -25,12 +25,16 @@ def build_cmd(
     output: Annotated[Path, typer.Option("-o", "--output", help="输出文件夹。")],
     pdf: Annotated[bool, typer.Option("--pdf", help="同时生成 PDF（需要 LibreOffice）。")] = False,
     templates: TemplatesOption = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="输出文件夹中是另一单位（统一社会信用代码不同）的材料包时，仍作为其新版本生成。"),
+    ] = False,
 ) -> None:
     """生成申报书、附件1 评价指标自评表、附件2 评估申报表和 manifest.json。"""
     with handled():
         from wufei_docs.package.build import build
 
-        report = build(file, output, pdf=pdf, templates=templates)
+        report = build(file, output, pdf=pdf, templates=templates, force=force)
         if report.written and not report.unchanged:
             out(f"已生成 {report.folder}：")
             for name in report.written:

@@ -10,6 +10,7 @@ from wufei_docs.county.pool import settings
 from wufei_docs.county.rules import first_line, recommendation, timing_warnings
 from wufei_docs.county.types import Assessed, Entry
 from wufei_docs.errors import WufeiError
+from wufei_docs.files import oserrors
 from wufei_docs.model import Evaluation
 
 
@@ -59,7 +60,7 @@ def _assess_one(path: Path, evaluation: Evaluation) -> Assessed:
         checked = check(path)  # first: it refuses oversize or odd files before they are read whole
         source_bytes = path.read_bytes()
     except OSError as error:
-        entry.error = f"无法读取文件：{error.strerror or error}"
+        entry.error = f"无法读取文件：{oserrors.describe(error)}"
         entry.reason = f"文件无效：{entry.error}"
         return Assessed(path, entry)
     except WufeiError as error:

@@ -15,6 +15,7 @@ from wufei_docs.county.pool import Task
 from wufei_docs.county.rules import bundle_date
 from wufei_docs.county.types import ENTERPRISE_FOLDER, Assessed, BundleReport
 from wufei_docs.errors import OutputError
+from wufei_docs.files import oserrors
 from wufei_docs.files.names import HISTORY, MANIFEST
 from wufei_docs.model import Evaluation
 
@@ -26,8 +27,10 @@ def check_output(folder: Path, out: Path) -> None:
     try:
         is_file = out.exists() and not out.is_dir()
         same = out.resolve() == folder.resolve()
-    except (OSError, RuntimeError) as e:  # a name too long, a symlink loop
-        raise OutputError(f"无法使用输出文件夹 {out}：{getattr(e, 'strerror', None) or e}") from None
+    except OSError as e:  # a name too long
+        raise OutputError(oserrors.message(e, out, "无法使用输出文件夹")) from None
+    except RuntimeError:  # a symlink loop
+        raise OutputError(f"无法使用输出文件夹 {out}：符号链接循环") from None
     if is_file:
         raise OutputError(f"{out} 已存在且不是文件夹，请另选输出文件夹")
     if same:

@@ -23,6 +23,7 @@ from wufei_docs.county.pool import Task, Workers, inherited, run_task, settings
 from wufei_docs.county.rules import assign_folders, check_duplicates, evaluation_warnings, ordered
 from wufei_docs.county.types import ENTERPRISE_FOLDER, Assessed, BundleReport, Entry, Progress, RunSettings
 from wufei_docs.errors import InputError, OutputError, WufeiError
+from wufei_docs.files import oserrors
 from wufei_docs.files.names import CACHE_DIR
 from wufei_docs.loading import XLSX_SUFFIXES, YAML_SUFFIXES
 
@@ -107,7 +108,7 @@ def bundle(
             county = outputs.county_documents(report, evaluation, templates, cache.key)
             run.produce_all(todo, county)
         except OSError as e:
-            raise OutputError(f"无法写入 {e.filename or out}：{e.strerror or e}") from None
+            raise OutputError(oserrors.message(e, out)) from None
         workers.release()  # they end while this process writes the rest
 
         def save_caches() -> None:
@@ -127,7 +128,7 @@ def bundle(
             else:
                 save_caches()
         except OSError as e:
-            raise OutputError(f"无法写入 {e.filename or out}：{e.strerror or e}") from None
+            raise OutputError(oserrors.message(e, out)) from None
     return report
 
 

@@ -45,10 +45,10 @@ def check_xlsx_bytes(data: bytes) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             _check_members(archive)
-    except zipfile.BadZipFile as e:
-        raise UnsafeWorkbook(f"工作簿已损坏，无法解压（{e}）") from None
-    except (zipfile.LargeZipFile, NotImplementedError, RuntimeError) as e:
-        raise UnsafeWorkbook(f"工作簿使用了不支持的压缩方式或已加密（{e}）") from None
+    except zipfile.BadZipFile:
+        raise UnsafeWorkbook("工作簿已损坏，无法解压") from None
+    except (zipfile.LargeZipFile, NotImplementedError, RuntimeError):
+        raise UnsafeWorkbook("工作簿使用了不支持的压缩方式或已加密") from None
 
 
 def _check_members(archive: zipfile.ZipFile) -> None:

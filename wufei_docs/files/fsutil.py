@@ -185,11 +185,16 @@ class Journal:
             journal = cls(folder, [tuple(m) for m in payload["moves"]], payload["cleanup"], payload["created"])
             names = [n for m in journal.moves for n in m] + list(journal.cleanup) + list(journal.created)
             if any(len(m) != 2 for m in journal.moves) or not all(_journal_name(folder, n) for n in names):
-                raise ValueError("格式不对，或含有输出文件夹之外的路径")
+                raise _Unsafe("格式不对，或含有输出文件夹之外的路径")
         except (ValueError, KeyError, TypeError) as e:
-            raise OutputError(f"{folder}: 上次中断留下的记录 {path.name} 无法读取（{e}），请人工检查该文件夹") from e
+            why = str(e) if isinstance(e, _Unsafe) else "格式不对"
+            raise OutputError(f"{folder}: 上次中断留下的记录 {path.name} 无法读取（{why}），请人工检查该文件夹") from e
         journal.rollback()
         return True
+
+
+class _Unsafe(ValueError):
+    """A journal on disk that names paths it must not."""
 
 
 def _journal_name(folder: Path, name: object) -> bool:

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from wufei_docs.errors import OutputError
+from wufei_docs.files import oserrors
 
 LOCK_NAME = ".wufei.lock"
 
@@ -110,7 +111,7 @@ def _open_lock_file(folder: Path, path: Path) -> int:
             raise OutputError(
                 f"{folder}: 锁文件 {LOCK_NAME} 是符号链接，为安全起见不使用它；请删除该文件后重试"
             ) from None
-        raise OutputError(f"{folder}: 无法创建锁文件 {LOCK_NAME}：{e.strerror or e}") from None
+        raise OutputError(oserrors.message(e, folder / LOCK_NAME, "无法创建锁文件")) from None
     if os.fstat(fd).st_nlink > 1:
         os.close(fd)
         raise OutputError(f"{folder}: 锁文件 {LOCK_NAME} 另有硬链接，为安全起见不使用它；请删除该文件后重试")

@@ -10,6 +10,7 @@ import datetime as dt
 from pathlib import Path
 
 from wufei_docs.errors import OutputError
+from wufei_docs.files import oserrors
 from wufei_docs.model import ENTERPRISE_FORMAT
 from wufei_docs.scoring.rubric import Rubric, load_rubric
 
@@ -138,5 +139,5 @@ def write_skeleton(path: Path, *, xlsx: bool = False, rubric_id: str = "ganzhou-
     try:
         path.write_text(skeleton_yaml(rubric, path.name), encoding="utf-8")
     except OSError as e:  # no such folder, a file where a folder should be, a folder with that name…
-        raise OutputError(f"无法写入 {path}：{e.strerror or e}") from None
+        raise OutputError(oserrors.message(e, path)) from None
     return path

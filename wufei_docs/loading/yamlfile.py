@@ -107,7 +107,7 @@ def _bad_value(text: str, error: Exception) -> Problem:
                 dt.date(*map(int, m.groups()))
             except ValueError:
                 return Problem("", f"“{m.group(0)}” 不是有效的日期", f"第{lineno}行")
-    return Problem("", f"YAML 中有无效的值（{error}）")
+    return Problem("", "YAML 中有位数过多的数字" if "digits" in str(error) else "YAML 中有无法读取的值")
 
 
 def _flow_depth(text: str) -> int:

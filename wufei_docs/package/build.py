@@ -16,6 +16,7 @@ from typing import Any
 
 from wufei_docs._version import __version__
 from wufei_docs.errors import InputError, OutputError
+from wufei_docs.files import oserrors
 from wufei_docs.loading.validation import Checked
 from wufei_docs.package.fingerprint import fingerprint, options
 from wufei_docs.package.writer import Package, WriteReport, current_renderings, sha256, write_package
@@ -26,8 +27,12 @@ MANIFEST_FORMAT = "wufei/manifest-1"
 DOCX = ".docx"
 
 
-def build(path: str | Path, out_dir: str | Path, *, pdf: bool = False, templates: Path | None = None) -> WriteReport:
+def build(
+    path: str | Path, out_dir: str | Path, *, pdf: bool = False, templates: Path | None = None, force: bool = False
+) -> WriteReport:
     """Validate, score and write 申报书, 附件1, 附件2 and manifest.json (+ PDFs) into `out_dir`.
+
+    A folder holding another unit's package (different 统一社会信用代码) is refused unless `force`.
 
     Invalid input raises InputError before anything is written; template and PDF errors also
     happen before the first file is written, so a failed build leaves the folder as it was."""
@@ -39,17 +44,17 @@ def build(path: str | Path, out_dir: str | Path, *, pdf: bool = False, templates
     try:
         source_bytes = path.read_bytes()
     except OSError as e:
-        raise InputError(path, f"无法读取文件：{e.strerror or e}") from None
+        raise InputError(path, f"无法读取文件：{oserrors.describe(e)}") from None
     result = score(checked.enterprise, checked.rubric)
     package = build_package(checked, result, source_bytes=source_bytes, templates=templates)
     if pdf and not current_renderings(Path(out_dir), package.fingerprint):  # PDFs already there: no LibreOffice
         [package] = attach_pdfs([package])
     try:
-        report = write_package(package, Path(out_dir))
+        report = write_package(package, Path(out_dir), other_unit=force)
     except OutputError:
         raise
     except OSError as e:
-        raise OutputError(f"无法写入 {out_dir}：{e.strerror or e}") from None
+        raise OutputError(oserrors.message(e, out_dir)) from None
     report.messages += [f"提示：{w}" for w in [*checked.warnings, *result.warnings]]
     return report
 

@@ -13,6 +13,7 @@ files → DIR) is journalled, so an exception or a crash at any point leaves the
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -24,7 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from wufei_docs.errors import OutputError
-from wufei_docs.files.fsutil import Journal, atomic_write_bytes, prune_empty_dirs, remove_tree
+from wufei_docs.files import oserrors
+from wufei_docs.files.fsutil import Journal, atomic_write_bytes, prune_empty_dirs, remove_empty_tree, remove_tree
 from wufei_docs.files.jsonfmt import readable_json
 from wufei_docs.files.locking import folder_lock
 from wufei_docs.files.names import HISTORY, MANIFEST
@@ -110,10 +112,14 @@ def read_manifest(folder: Path) -> dict[str, Any] | None:
     try:
         data = json.loads(path.read_text("utf-8"))
     except (OSError, ValueError) as e:
-        raise OutputError(f"{path} 无法读取（{e}）；请检查该文件，或换一个输出文件夹") from e
+        raise OutputError(f"{path} 无法读取（{_why(e)}）；请检查该文件，或换一个输出文件夹") from None
     if not isinstance(data, dict) or not _manifest_shape(data):
         raise OutputError(f"{path} 不是 wufei 生成的清单文件；请换一个输出文件夹")
     return data
+
+
+def _why(e: Exception) -> str:
+    return oserrors.describe(e) if isinstance(e, OSError) else "不是有效的 JSON 文件"
 
 
 def _manifest_shape(data: dict[str, Any]) -> bool:
@@ -184,20 +190,43 @@ def _recover(folder: Path) -> list[str]:
 # --- writing -------------------------------------------------------------------------------------
 
 
-def write_package(pkg: Package, folder: Path) -> WriteReport:
+def write_package(pkg: Package, folder: Path, *, other_unit: bool = True) -> WriteReport:
     """Write a package as the folder's new current version, or nothing at all if it is unchanged.
 
     Same fingerprint → nothing is rewritten (无变化). Otherwise the current version moves to
     历史版本/<n>/ (unless it was marked final: its copy in 历史版本/<n>-定稿/ stays as it is), the new
     files take its place, and 修改说明.docx/.txt list every changed field and score. Any failure leaves the
     previous version complete. The folder is locked against other runs for the whole call.
+    `other_unit=False` (`wufei build` without --force): a folder holding another unit's package (a
+    different 统一社会信用代码) is refused instead of becoming that package's next version.
     """
     folder = Path(folder)
     for name in pkg.files:
         safe_name(name, folder)
         if name in RESERVED or name.split("/")[0] == HISTORY:
             raise OutputError(f"{folder}: 输出文件名 “{name}” 与工具自用的文件重名")
+    created = _first_missing(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    try:
+        return _write_locked(pkg, folder, other_unit)
+    except BaseException:
+        if created is not None:  # a first build that failed leaves no empty folder behind
+            with contextlib.suppress(OSError):
+                remove_empty_tree(created)
+        raise
+
+
+def _first_missing(folder: Path) -> Path | None:
+    """The outermost folder of `folder`'s path that does not exist yet (None: it exists)."""
+    missing = None
+    for path in (folder, *folder.parents):
+        if path.exists() or path.is_symlink():
+            break
+        missing = path
+    return missing
+
+
+def _write_locked(pkg: Package, folder: Path, other_unit: bool) -> WriteReport:
     with folder_lock(folder):
         messages = _recover(folder)
         current = _current(folder)
@@ -208,6 +237,8 @@ def write_package(pkg: Package, folder: Path) -> WriteReport:
                 return report
         if current is None:
             _refuse_foreign(pkg, folder)
+        elif not other_unit:
+            _refuse_other_unit(pkg, folder, current)
         report = _switch(pkg, folder, current)
         report.messages[:0] = messages
         return report
@@ -277,6 +308,19 @@ def _refuse_foreign(pkg: Package, folder: Path) -> None:
             f"{folder} 中已有 {'、'.join(clash)}，但不是 wufei 生成的材料包（没有 manifest.json）；"
             "为免覆盖，请换一个输出文件夹或先移走这些文件"
         )
+
+
+def _refuse_other_unit(pkg: Package, folder: Path, current: _Current) -> None:
+    """A different company's file built into this folder would silently become its "new version"."""
+    old, new = current.manifest.get("uscc"), pkg.manifest.get("uscc")
+    if not isinstance(old, str) or not old or old == new:
+        return
+    old_name = current.manifest.get("unit")
+    who = f"{old_name}（{old}）" if isinstance(old_name, str) and old_name else old
+    raise OutputError(
+        f"{folder} 中是 {who} 的材料包，与本次的 {pkg.manifest.get('unit')}（{new}）不是同一单位"
+        "（统一社会信用代码不同）；请换一个输出文件夹，或确认是同一单位更正了代码后加 --force"
+    )
 
 
 def _switch(pkg: Package, folder: Path, current: _Current | None) -> WriteReport:
@@ -446,7 +490,7 @@ def mark_final(folder: Path, by: str | None = None) -> FinalReport:
     folder = Path(folder)
     if not folder.is_dir():
         raise OutputError(f"文件夹 {folder} 不存在")
-    with folder_lock(folder):
+    with oserrors.reported(folder), folder_lock(folder):
         messages = _recover(folder)
         current = _current(folder)
         if current is None:
@@ -483,7 +527,7 @@ def _final_record(copy: Path) -> dict[str, Any]:
     try:
         data = json.loads((copy / FINAL_RECORD).read_text("utf-8"))
     except (OSError, ValueError) as e:
-        raise OutputError(f"{copy / FINAL_RECORD} 无法读取（{e}）；请人工检查该定稿副本") from e
+        raise OutputError(f"{copy / FINAL_RECORD} 无法读取（{_why(e)}）；请人工检查该定稿副本") from None
     return {k: v for k, v in data.items() if k != "files"}
 
 

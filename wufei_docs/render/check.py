@@ -58,6 +58,7 @@ def check_template(path: Path) -> list[Finding]:
 
     name = path.name
     findings = [Finding(name, "提示", _split_message(s.tag, s.paragraph)) for s in _split_tags(path)]
+    findings += [Finding(name, "提示", m) for m in _attached_templates(path)]
     try:
         compiled = render.compile_docx(path, cache=False)
     except TemplateError as e:
@@ -93,11 +94,28 @@ def _split_tags(path: Path) -> list[Any]:
     return out
 
 
+def _attached_templates(path: Path) -> list[str]:
+    """A link to an attached template (Word's, fetched when a document opens) is dropped at build: say so."""
+    import zipfile
+
+    from wufei_docs.render import xmlprep
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            rels = [z.read(i) for i in z.infolist() if i.filename.endswith(".rels") and i.file_size < 1 << 20]
+    except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError):
+        return []  # compile_docx reports a damaged file
+    if any(xmlprep.external_links(r).dropped_template for r in rels):
+        return ["模板附加了外部模板（Word 的“文档模板”链接），生成的文档中会去掉这个链接"]
+    return []
+
+
 def _unknown_names(part: Any, template: str) -> list[str]:
     """Top-level names and first-level fields that the view model does not have."""
     from jinja2 import meta, nodes
 
     from wufei_docs.render import engine as render
+    from wufei_docs.render.sandbox import is_safe_method
 
     env = render.environment()
     ast = env.parse(part.source)
@@ -110,7 +128,7 @@ def _unknown_names(part: Any, template: str) -> list[str]:
     for node in ast.find_all(nodes.Getattr):
         if isinstance(node.node, nodes.Name) and node.node.name in known and node.node.ctx == "load":
             value = sample[node.node.name]
-            if isinstance(value, dict) and node.attr not in value:
+            if isinstance(value, dict) and node.attr not in value and not is_safe_method(value, node.attr):
                 ref = f"{node.node.name}.{node.attr}"
                 fields = "、".join(value)
                 out.append(

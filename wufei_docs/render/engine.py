@@ -22,9 +22,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wufei_docs.errors import TemplateError
+from wufei_docs.files import oserrors
 from wufei_docs.files.safety import NOT_XML  # replaced so that a document always opens
 from wufei_docs.files.zips import RENDERED_LEVEL, Member, write_zip
-from wufei_docs.render import xmlprep
+from wufei_docs.render import budget, xmlprep
+from wufei_docs.render.sandbox import no_address, printable
 
 if TYPE_CHECKING:
     from jinja2 import Template
@@ -68,11 +70,11 @@ def xml_text(value: Any) -> Markup:
     if value is None:
         return Markup("")
     if isinstance(value, Markup):
-        return value
-    text = str(value)
+        return Markup(no_address(value)) if "0x" in value else value
+    text = str(printable(value))
     if not _SPECIAL.search(text):
         return Markup(text)
-    text = NOT_XML.sub("\ufffd", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = NOT_XML.sub("\ufffd", no_address(text)).replace("\r\n", "\n").replace("\r", "\n")
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = text.replace('"', "&quot;").replace("'", "&#39;")
     return Markup(text.replace("\n", BREAK).replace("\t", TAB))
@@ -105,7 +107,8 @@ def compile_docx(path: Path, *, cache: bool = True) -> CompiledDocx:
 def render_docx(path: Path, context: dict[str, Any], *, cache: bool = True) -> bytes:
     """Render one template with a view-model dict; same inputs → same bytes, cached or not."""
     compiled = compile_docx(path, cache=cache)
-    members = [m if isinstance(m, Member) else _render_part(path.name, m, context) for m in compiled.members]
+    with budget.document():  # the budgets (steps, output, time…) are per document
+        members = [m if isinstance(m, Member) else _render_part(path.name, m, context) for m in compiled.members]
     return write_zip(members)
 
 
@@ -234,7 +237,7 @@ def _read(path: Path) -> bytes:
     except FileNotFoundError:
         raise TemplateError(f"找不到模板文件 {path}") from None
     except OSError as e:
-        raise TemplateError(f"无法读取模板文件 {path}：{e.strerror}") from None
+        raise TemplateError(oserrors.message(e, path, "无法读取模板文件")) from None
 
 
 def _compile_members(name: str, data: bytes, digest: str) -> list[Member | Part]:
@@ -287,6 +290,7 @@ def _compile_zip(name: str, data: bytes, digest: str) -> list[Member | Part]:
     if "word/document.xml" not in archive.namelist():
         raise TemplateError(f"模板 {name} 缺少 word/document.xml，不是 Word 文档")
     raws = {info.filename: read_member(archive, info, name) for info in infos if not info.is_dir()}
+    raws = _without_outside_links(name, _without_declarations(name, raws))
     if STYLES in raws:
         raws[STYLES] = xmlprep.used_styles_only(raws[STYLES], [v for k, v in raws.items() if k != STYLES])
     out: list[Member | Part] = []
@@ -299,6 +303,49 @@ def _compile_zip(name: str, data: bytes, digest: str) -> list[Member | Part]:
 
 
 STYLES = "word/styles.xml"
+
+
+def _without_declarations(name: str, raws: dict[str, bytes]) -> dict[str, bytes]:
+    """Every XML part of the template (styles, settings, customXml… not only those with tags) is free
+    of DOCTYPE/ENTITY declarations, or the template is refused (`templates check` and build alike)."""
+    for part, raw in raws.items():
+        if _looks_like_xml(part, raw) and xmlprep.has_declaration(raw):
+            raise TemplateError(
+                f"模板 {name} 的 {part} 含有 DOCTYPE/ENTITY 声明：Word 保存的文档没有这种声明，"
+                "生成的文档在 WPS、LibreOffice 等软件中会无法打开；请在 Word 中另存为新的 .docx"
+            )
+    return raws
+
+
+def _looks_like_xml(part: str, raw: bytes) -> bool:
+    return part.endswith((".xml", ".rels")) or raw.lstrip()[:1] == b"<" or raw[:2] in (b"\xff\xfe", b"\xfe\xff")
+
+
+def _without_outside_links(name: str, raws: dict[str, bytes]) -> dict[str, bytes]:
+    """No document opens something outside itself: a link to an attached template (Word's
+    `attachedTemplate`, fetched when the document opens) is removed; remote images, OLE objects and
+    frames are refused; hyperlinks to web pages and e-mail addresses stay (xmlprep.external_links)."""
+    for part in [p for p in raws if p.endswith(".rels")]:
+        links = xmlprep.external_links(raws[part])
+        if links.refused:
+            target = _short(links.refused[0], 60)
+            raise TemplateError(
+                f"模板 {name} 的 {part} 链接了文档外部的文件（{target}），生成的文档打开时会访问网络或其他文件；"
+                "请在 Word 中把图片、对象嵌入文档（不要“链接到文件”）后重新保存"
+            )
+        if links.dropped_template:
+            raws[part] = links.rels
+            source = xmlprep.rels_source(part)
+            if source in raws:
+                raws[source] = xmlprep.without_attached_template(raws[source])
+    for part, raw in raws.items():
+        fields = xmlprep.outside_fields(raw) if part.endswith(".xml") else []
+        if fields:
+            raise TemplateError(
+                f"模板 {name} 的 {part} 含有读取文档外部内容的域（{'、'.join(fields)}），生成的文档打开或更新域时"
+                "会访问网络、其他文件或程序；请在 Word 中删除这些域（可先选中后按 Ctrl+Shift+F9 转为普通内容）后重新保存"
+            )
+    return raws
 
 
 def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> bytes:
@@ -316,14 +363,14 @@ def _mentions_tags(raw: bytes) -> bool:
 
 
 def _compile_part(name: str, part: str, raw: bytes, digest: str) -> Part:
-    if b"<!DOCTYPE" in raw or b"<!ENTITY" in raw:
-        raise TemplateError(f"模板 {name} 的 {part} 含有 DOCTYPE/ENTITY 声明，不是 Word 保存的文档")
     source = _stored_source(digest, part)
     if source is None:
         try:
             source = xmlprep.to_jinja(xmlprep.canonical_xml(raw))
-        except Exception as e:  # lxml.etree.XMLSyntaxError and friends
-            raise TemplateError(f"模板 {name} 的 {part} 不是有效的 XML：{e}") from None
+        except Exception as e:  # lxml.etree.XMLSyntaxError and friends (their text is English)
+            line = getattr(e, "lineno", None)
+            where = f"（第 {line} 行附近）" if isinstance(line, int) else ""
+            raise TemplateError(f"模板 {name} 的 {part} 不是有效的 XML{where}，请在 Word 中重新保存") from None
         _store_source(digest, part, source)
     return Part(part, source, _part_template(name, part, source, digest))
 
@@ -384,21 +431,38 @@ def _render_part(name: str, part: Part, context: dict[str, Any]) -> Member:
 
     try:
         xml = xmlprep.from_jinja_output(render_limited(part.template.generate(context)))
+    except budget.OverBudget as e:
+        raise TemplateError(f"模板 {name} 超出限制：{e}") from None
     except TemplateError as e:  # the sandbox's size limits
         raise TemplateError(f"模板 {name} 无法生成：{e}") from None
+    except MemoryError:
+        raise TemplateError(f"模板 {name} 无法生成：内存不足（模板生成的内容过多）") from None
     except SecurityError as e:
         raise TemplateError(f"模板 {name} 试图执行不允许的操作，已拒绝：{explain_security(str(e))}") from None
     except UndefinedError as e:
         raise TemplateError(f"模板 {name} 使用了不存在的变量：{_undefined(e.message)}") from None
     except JinjaError as e:
-        raise TemplateError(f"模板 {name} 无法生成：{e.message}") from None
+        raise TemplateError(f"模板 {name} 无法生成：{_explain_jinja(e.message)}") from None
     except RecursionError:
         raise TemplateError(f"模板 {name} 无法生成：宏或标签递归调用过深") from None
-    except (TypeError, ValueError, ArithmeticError, LookupError) as e:
+    except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError, RuntimeError) as e:
         raise TemplateError(f"模板 {name} 无法生成：{explain_runtime(e)}") from None
     data = (xmlprep.XML_DECLARATION + xml).encode("utf-8")
     _check_well_formed(name, part.name, data)
     return Member.of(part.name, data, RENDERED_LEVEL)
+
+
+def _explain_jinja(message: str | None) -> str:
+    """A Jinja run-time error (English) as a Chinese hint; Jinja's words kept only when they hold no repr."""
+    message = message or ""
+    hint = "模板标签的用法有误"
+    if "namespace" in message:
+        hint = "只能给 namespace() 对象的属性赋值（{% set ns.x = … %}）"
+    elif "cycling" in message:
+        hint = "loop.cycle() 至少需要一个参数"
+    if not message or "<" in message or " at 0x" in message:
+        return hint
+    return f"{hint}（{message}）"
 
 
 def _undefined(message: str | None) -> str:

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from wufei_docs.errors import OutputError, TemplateError
+from wufei_docs.files import oserrors
 
 REPORT = "申报书.docx"
 SHEET = "附件1-评价指标自评表.docx"
@@ -77,5 +78,5 @@ def export_templates(folder: Path, *, force: bool = False) -> list[Path]:
         for name, target in zip(USER_TEMPLATE_NAMES, targets, strict=True):
             shutil.copyfile(source / name, target)
     except OSError as e:
-        raise OutputError(f"无法写入 {e.filename or folder}：{e.strerror or e}") from None
+        raise OutputError(oserrors.message(e, folder)) from None
     return targets

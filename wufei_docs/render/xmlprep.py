@@ -155,3 +155,87 @@ def used_styles_only(styles: bytes, parts: list[bytes]) -> bytes:
         last = end
     out.append(styles[last:])
     return _LATENT.sub(b"", b"".join(out), count=1)
+
+
+# --- what a template may carry into every document --------------------------------------------------
+
+_DECLARATION = re.compile(r"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+_RELATIONSHIP = re.compile(
+    rb"<(?:\w+:)?Relationship\b[^>]*?/>|<(?:\w+:)?Relationship\b[^>]*?>.*?</(?:\w+:)?Relationship>", re.DOTALL
+)
+_ATTRIBUTE = rb'\b%s\s*=\s*"([^"]*)"'
+_ATTACHED_TEMPLATE = re.compile(rb"<(?:\w+:)?attachedTemplate\b[^>]*/>")
+_LINK_SCHEMES = ("http://", "https://", "mailto:")
+ATTACHED_TEMPLATE = "/attachedTemplate"
+HYPERLINK = "/hyperlink"
+
+
+def has_declaration(data: bytes) -> bool:
+    """A DOCTYPE or ENTITY declaration anywhere in an XML part (UTF-8 or UTF-16): Word never writes one,
+    and LibreOffice and other readers refuse documents that carry it."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or data[:2] in (b"<\x00", b"\x00<"):
+        try:
+            text = data.decode("utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else
+                               "utf-16-le" if data[:1] == b"<" else "utf-16-be")  # fmt: skip
+        except UnicodeDecodeError:
+            return True  # not text we can read: refuse rather than guess
+    else:
+        text = data.decode("utf-8", errors="replace")
+    return _DECLARATION.search(text) is not None
+
+
+@dataclass(frozen=True)
+class ExternalLinks:
+    """The external relationships of one .rels part: what is kept, and what cannot be."""
+
+    rels: bytes  # the part without the attachedTemplate link
+    dropped_template: bool  # an attachedTemplate link was removed (its <w:attachedTemplate> must go too)
+    refused: tuple[str, ...]  # targets of external links other than web hyperlinks
+
+
+def external_links(rels: bytes) -> ExternalLinks:
+    """Hyperlinks to http(s)/mailto stay; a link to an attached template (Word fetches it on opening,
+    from the network if it is remote) is dropped; any other external target (a remote image, an OLE
+    object, a frame, a hyperlink to a file or share) is refused."""
+    dropped, refused = False, []
+    out, last = [], 0
+    for m in _RELATIONSHIP.finditer(rels):
+        rel = m.group(0)
+        if _attribute(rel, b"TargetMode") != "External":
+            continue
+        kind, target = _attribute(rel, b"Type"), _attribute(rel, b"Target")
+        if kind.endswith(HYPERLINK) and target.lower().startswith(_LINK_SCHEMES):
+            continue
+        if kind.endswith(ATTACHED_TEMPLATE):
+            out.append(rels[last : m.start()])
+            last, dropped = m.end(), True
+        else:
+            refused.append(target)
+    out.append(rels[last:])
+    return ExternalLinks(b"".join(out), dropped, tuple(refused))
+
+
+# Field codes that make Word fetch a file or run a program when the document opens or fields update.
+_OUTSIDE_FIELD = re.compile(
+    rb'(?:<w:instrText\b[^>]*>|\bw:instr=")\s*(INCLUDEPICTURE|INCLUDETEXT|LINK|DDEAUTO|DDE|IMPORT)\b', re.IGNORECASE
+)
+
+
+def outside_fields(xml: bytes) -> list[str]:
+    """INCLUDEPICTURE, INCLUDETEXT, LINK, DDE… fields in a part: each reads something outside the document."""
+    return sorted({m.group(1).decode().upper() for m in _OUTSIDE_FIELD.finditer(xml)})
+
+
+def without_attached_template(settings: bytes) -> bytes:
+    return _ATTACHED_TEMPLATE.sub(b"", settings)
+
+
+def rels_source(rels_name: str) -> str:
+    """word/_rels/settings.xml.rels → word/settings.xml (the part a .rels file belongs to)."""
+    folder, _, file = rels_name.rpartition("_rels/")
+    return folder + file.removesuffix(".rels")
+
+
+def _attribute(element: bytes, name: bytes) -> str:
+    m = re.search(_ATTRIBUTE % name, element)
+    return _unescape(m.group(1).decode("utf-8", "replace")) if m else ""
