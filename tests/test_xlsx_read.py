@@ -91,7 +91,7 @@ def test_many_bad_cells_are_reported_at_once_each_with_its_cell(cli, tmp_path) -
         "year": "工业总产值 0 万元必须大于 0（waste.years.2024.output_value）",
         "kind": "“危废品” 不是可选的类别（可选：危险废物、一般工业固体废物）（waste.streams[2].kind）",
         "code": "“900-249-99” 不是有效的危险废物代码（waste.streams[0].code）",
-        "tonnes": "“-1” 不能小于 0.0（waste.streams[1].disposed_t）",
+        "tonnes": "-1 不能小于 0 吨（waste.streams[1].disposed_t）",
         "score": "0.7 不是 0.5 的整数倍（items.A1.2.score）",
     }
     lines = r.stderr.splitlines()
