@@ -167,7 +167,7 @@ MAX_SCORE = 1000.0
 def _no_bool(value: Any) -> Any:
     # YAML `true` is not a number (pydantic would read it as 1).
     if isinstance(value, bool):
-        raise fail(f"“{value}” 应为数字，不是 true/false")
+        raise fail(f"应为数字，不能填写 {'true' if value else 'false'}（是/否）")
     return value
 
 
@@ -199,6 +199,8 @@ def _plausible_date(value: dt.date) -> dt.date:
     if not 2000 <= value.year <= 2100:
         raise fail(f"日期 {value} 不在 2000 年至 2100 年之间")
     return value
+
+
 BAD: Any = type("Bad", (), {"__repr__": lambda self: "BAD", "__bool__": lambda self: False})()
 """A field that failed validation, in the partial values that cross-field rules read (loading.walk)."""
 
@@ -212,9 +214,7 @@ CrossProblem = tuple[tuple[str, ...], str]
 
 
 Line = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_one_line), AfterValidator(_not_template)]
-ShortLine = Annotated[
-    str, Field(min_length=1, max_length=50), AfterValidator(_one_line), AfterValidator(_not_template)
-]
+ShortLine = Annotated[str, Field(min_length=1, max_length=50), AfterValidator(_one_line), AfterValidator(_not_template)]
 Text = Annotated[str, Field(max_length=20000), AfterValidator(_multi_line), AfterValidator(_not_template)]
 Tonnes = Annotated[float, NoBool, Field(allow_inf_nan=False), AfterValidator(_bounded(0, MAX_TONNES, " 吨"))]
 NumText = BeforeValidator(_numbers_as_text)
@@ -306,9 +306,7 @@ def _not_future(founded: dt.date) -> dt.date:
 
 
 class Unit(Strict):
-    name: Annotated[
-        str, Field(min_length=2, max_length=100), AfterValidator(_one_line), AfterValidator(_name_like)
-    ]
+    name: Annotated[str, Field(min_length=2, max_length=100), AfterValidator(_one_line), AfterValidator(_name_like)]
     uscc: Annotated[str, NumText, AfterValidator(_uscc)]
     address: Line
     county: ShortLine
@@ -370,9 +368,12 @@ class Stream(Strict):
             generated = values["generated_t"]
             handled = values["utilized_t"] + values["disposed_t"] + values["stored_t"]
             if handled > generated * 1.05 + 1e-9:
-                yield (), (
-                    f"利用 {_num(values['utilized_t'])} + 处置 {_num(values['disposed_t'])} + 贮存 "
-                    f"{_num(values['stored_t'])} = {_num(handled)} 吨，超过产生量 {_num(generated)} 吨的 105%"
+                yield (
+                    (),
+                    (
+                        f"利用 {_num(values['utilized_t'])} + 处置 {_num(values['disposed_t'])} + 贮存 "
+                        f"{_num(values['stored_t'])} = {_num(handled)} 吨，超过产生量 {_num(generated)} 吨的 105%"
+                    ),
                 )
 
 
@@ -407,8 +408,7 @@ class ItemClaim(Strict):
     note: Text | None = None
     evidence: list[Code] = Field(default_factory=list)
     na: Annotated[
-        Annotated[str, NumText, Field(max_length=200), AfterValidator(_one_line), AfterValidator(_not_template)]
-        | None,
+        Annotated[str, NumText, Field(max_length=200), AfterValidator(_one_line), AfterValidator(_not_template)] | None,
         BeforeValidator(_na_given),
     ] = None
 
@@ -421,7 +421,7 @@ class ItemClaim(Strict):
 
 
 class Evidence(Strict):
-    id: Annotated[str, NumText, Field(pattern=_EVIDENCE_ID.pattern)]
+    id: Annotated[str, NumText, Field(pattern=f"^{_EVIDENCE_ID.pattern}$")]
     title: Annotated[Line, AfterValidator(_name_like)]
     file: Line | None = None
 

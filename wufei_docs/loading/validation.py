@@ -123,6 +123,7 @@ _MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
     "int_type": lambda c: "应为整数",
     "int_parsing": lambda c: "应为整数",
     "int_from_float": lambda c: "应为整数",
+    "int_parsing_size": lambda c: "数字过大",
     "float_type": lambda c: "应为数字",
     "float_parsing": lambda c: "应为数字",
     "finite_number": lambda c: "应为有限的数字",
@@ -149,6 +150,7 @@ _MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
 _PATTERN_MESSAGES = {
     r"^[A-T]\d{4}$": "应为国民经济行业分类代码（一个大写字母加 4 位数字，如 C3240）",
     r"^\d{6}$": "应为 6 位邮政编码",
+    r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,19}$": "不是有效的支撑材料编号（字母或数字开头，最多 20 个字母、数字、_ . -，如 E01）",
 }
 
 
