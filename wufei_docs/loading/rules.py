@@ -137,12 +137,24 @@ def enterprise_warnings(enterprise: Enterprise, rubric: Rubric) -> list[str]:
 # --- the county evaluation (FORMAT.md §5) ---------------------------------------------------
 
 
+def _is_uscc(value: str) -> bool:
+    from wufei_docs.uscc import UsccError, validate
+
+    try:
+        validate(value)
+    except UsccError:
+        return False
+    return True
+
+
 def evaluation_problems(evaluation: Any, rubric: Rubric) -> Found:
     """Its county, and for each enterprise its item ids, hard-item ids and 核定分 within 0…max."""
     county = get(evaluation, "county")
     if county is not BAD and county not in rubric.counties:
         yield ("county",), county_message(county, rubric)
     for uscc, entry in entries(get(evaluation, "enterprises")):
+        if not _is_uscc(str(uscc)):
+            yield ("enterprises", uscc), f"“{uscc}” 不是有效的统一社会信用代码（18 位，含校验位），请与申报文件核对"
         for item_id, value in entries(get(entry, "scores")):
             where = ("enterprises", uscc, "scores", item_id)
             if rubric.hard_item(item_id):
