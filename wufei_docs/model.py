@@ -171,15 +171,30 @@ def _no_bool(value: Any) -> Any:
     return value
 
 
-def _bounded(low: float | None, high: float, unit: str, *, low_open: bool = False) -> Callable[[Any], Any]:
+def _bounded(low: float, high: float, unit: str, *, low_open: bool = False) -> Callable[[Any], Any]:
+    """A range check whose message names the bound in the field's unit (e.g. 不能大于 1 亿吨)."""
+
     def check(value: Any) -> Any:
-        if low is not None and (value <= low if low_open else value < low):
-            raise fail(f"{_num(value)} {'应大于' if low_open else '不能小于'} {_num(low)}{unit}")
+        if value < low or (low_open and value == low):
+            raise fail(f"{shown(value)} {'应大于' if low_open else '不能小于'} {shown(low)} {unit}")
         if value > high:
-            raise fail(f"{_num(value)} 超出合理范围（不能大于 {_num(high)}{unit}）")
+            raise fail(f"{shown(value)} 超出合理范围（不能大于 {shown(high)} {unit}）")
         return value
 
     return check
+
+
+def shown(value: float) -> str:
+    """A number as a reader writes it: 100000000.001, 1 亿, 100 万, 1e+30 only when astronomically large."""
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:.15g}"
+    number = int(value) if abs(value) < 1e18 else None
+    if number is None:
+        return f"{value:.4g}"
+    for size, word in ((100_000_000, "亿"), (10_000, "万")):
+        if number and number % size == 0 and abs(number) >= size:
+            return f"{number // size} {word}"
+    return str(number)
 
 
 NoBool = BeforeValidator(_no_bool)
@@ -189,9 +204,9 @@ def _output_value(value: float) -> float:
     if value <= 0:
         raise fail(f"工业总产值 {_num(value)} 万元必须大于 0")
     if value < MIN_OUTPUT:
-        raise fail(f"工业总产值 {_num(value)} 万元过小（单位为万元，不能小于 {_num(MIN_OUTPUT)}）")
+        raise fail(f"工业总产值 {shown(value)} 万元过小（单位为万元，不能小于 {shown(MIN_OUTPUT)}）")
     if value > MAX_OUTPUT:
-        raise fail(f"工业总产值 {_num(value)} 万元超出合理范围（不能大于 {_num(MAX_OUTPUT)} 万元）")
+        raise fail(f"工业总产值 {shown(value)} 万元超出合理范围（不能大于 {shown(MAX_OUTPUT)} 万元）")
     return value
 
 
@@ -216,7 +231,7 @@ CrossProblem = tuple[tuple[str, ...], str]
 Line = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_one_line), AfterValidator(_not_template)]
 ShortLine = Annotated[str, Field(min_length=1, max_length=50), AfterValidator(_one_line), AfterValidator(_not_template)]
 Text = Annotated[str, Field(max_length=20000), AfterValidator(_multi_line), AfterValidator(_not_template)]
-Tonnes = Annotated[float, NoBool, Field(allow_inf_nan=False), AfterValidator(_bounded(0, MAX_TONNES, " 吨"))]
+Tonnes = Annotated[float, NoBool, Field(allow_inf_nan=False), AfterValidator(_bounded(0, MAX_TONNES, "吨"))]
 NumText = BeforeValidator(_numbers_as_text)
 Code = Annotated[str, NumText, Field(max_length=100), AfterValidator(_one_line)]  # codes, ids, USCC keys
 
@@ -311,9 +326,9 @@ class Unit(Strict):
     address: Line
     county: ShortLine
     area_m2: Annotated[
-        float, NoBool, Field(allow_inf_nan=False), AfterValidator(_bounded(0, MAX_AREA, " 平方米", low_open=True))
+        float, NoBool, Field(allow_inf_nan=False), AfterValidator(_bounded(0, MAX_AREA, "平方米", low_open=True))
     ]
-    staff: Annotated[int, NoBool, AfterValidator(_bounded(1, MAX_STAFF, " 人"))]
+    staff: Annotated[int, NoBool, AfterValidator(_bounded(1, MAX_STAFF, "人"))]
     head: Head
     contact: Contact
     roles: Annotated[list[Role], Field(min_length=1), AfterValidator(_unique_roles)]
@@ -378,8 +393,8 @@ class Stream(Strict):
 
 
 class Manifests(Strict):
-    total: Annotated[int, NoBool, AfterValidator(_bounded(0, MAX_COUNT, " 份"))]
-    electronic: Annotated[int, NoBool, AfterValidator(_bounded(0, MAX_COUNT, " 份"))]
+    total: Annotated[int, NoBool, AfterValidator(_bounded(0, MAX_COUNT, "份"))]
+    electronic: Annotated[int, NoBool, AfterValidator(_bounded(0, MAX_COUNT, "份"))]
 
     @classmethod
     def cross(cls, values: Mapping[str, Any]) -> Iterator[CrossProblem]:

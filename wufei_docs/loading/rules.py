@@ -82,7 +82,7 @@ def _hard_problems(compliance: Any, roles: Any, rubric: Rubric) -> Found:
         if hard.applies(roles) and met is None:
             who = "所有单位" if hard.applies_to == "all" else rubric.roles.get(hard.applies_to, hard.applies_to)
             loc = ("compliance", hard.id) if answer is None else ("compliance", hard.id, "met")
-            yield loc, f"适用于{who}的硬性指标未填写（{hard.title}），请填写 met: true 或 false"
+            yield loc, f"适用于{who}的硬性指标 {hard.id} 未填写（{hard.title}），请填写 met: true 或 false"
 
 
 def unknown_hard(hard_id: str, rubric: Rubric) -> str:

@@ -186,6 +186,9 @@ def _with_input(message: str, err: Any, kind: str) -> str:
 
 
 def _at(raw: RawDocument, loc: Loc, message: str) -> Problem:
+    if raw.describe is not None:
+        path, message = raw.describe(loc, message)
+        return Problem(path, message, raw.locate(loc))
     return Problem(format_path(loc), message, raw.locate(loc))
 
 
