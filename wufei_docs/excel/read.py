@@ -19,7 +19,6 @@ from typing import Any
 
 from wufei_docs.errors import InputError, Problem
 from wufei_docs.excel.cells import CONVERTERS, CellError, is_blank, to_roles
-from wufei_docs.excel.wording import workbook_message
 from wufei_docs.excel.sheets import (
     DATA_SHEETS,
     GUIDE,
@@ -32,6 +31,7 @@ from wufei_docs.excel.sheets import (
     Table,
     cell_ref,
 )
+from wufei_docs.excel.wording import workbook_message
 from wufei_docs.excel.zipcheck import MAX_FILE_BYTES, UnsafeWorkbook, check_xlsx_bytes
 from wufei_docs.raw import Loc, RawDocument, read_bytes
 
