@@ -49,6 +49,8 @@ def _numbers_as_text(value: Any) -> Any:
     if isinstance(value, bool):
         return value
     if isinstance(value, int):
+        if value.bit_length() > 256:  # str() refuses more than 4300 digits; no code is that long
+            raise fail("数字过长")
         return str(value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
@@ -188,9 +190,11 @@ def shown(value: float) -> str:
     """A number as a reader writes it: 100000000.001, 1 亿, 100 万, 1e+30 only when astronomically large."""
     if isinstance(value, float) and not value.is_integer():
         return f"{value:.15g}"
-    number = int(value) if abs(value) < 1e18 else None
-    if number is None:
+    if isinstance(value, int) and value.bit_length() > 60:  # str() refuses more than 4300 digits
+        return f"{'-' if value < 0 else ''}约 10 的 {int(value.bit_length() * 0.30103)} 次方"
+    if abs(value) >= 1e18:
         return f"{value:.4g}"
+    number = int(value)
     for size, word in ((100_000_000, "亿"), (10_000, "万")):
         if number and number % size == 0 and abs(number) >= size:
             return f"{number // size} {word}"

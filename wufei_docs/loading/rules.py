@@ -112,7 +112,7 @@ def _raw_ids(data: Any) -> set[str]:
     evidence = data.get("evidence") if isinstance(data, dict) else None
     if not isinstance(evidence, list):
         return set()
-    return {str(e["id"]).strip() for e in evidence if isinstance(e, dict) and e.get("id") is not None}
+    return {e["id"].strip() for e in evidence if isinstance(e, dict) and isinstance(e.get("id"), str)}
 
 
 def enterprise_warnings(enterprise: Enterprise, rubric: Rubric) -> list[str]:

@@ -173,13 +173,15 @@ def translate(error: ValidationError) -> Iterator[tuple[Loc, str]]:
         elif kind in _MESSAGES:
             yield loc, _with_input(_MESSAGES[kind](ctx), err, kind)
         else:
-            yield loc, f"无效的值（{err['msg']}）"
+            yield loc, "无效的值，请检查"  # pydantic's own text is English
 
 
 def _with_input(message: str, err: Any, kind: str) -> str:
     value = err.get("input")
     if kind in ("missing", "extra_forbidden") or isinstance(value, dict | list) or value is None:
         return message
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 128:
+        return f"数字过大：{message}"  # str() refuses integers of more than 4300 digits
     shown = str(value)
     shown = shown if len(shown) <= 40 else shown[:40] + "…"
     return f"“{shown}” {message}"
