@@ -24,7 +24,7 @@ MIXED: list[tuple[str, Any, str, str]] = [
     ("application.date", "2025-02-30", "application.date", "日期"),
     ("application.summary", "（请概述创建“无废工厂”开展的主要工作）", "application.summary", "模板的示例文字"),
     ("compliance.H1.met", "也许", "compliance.H1.met", "true 或 false"),
-    ("compliance.H2", DELETE, "compliance.H2", "硬性指标未填写"),
+    ("compliance.H2", DELETE, "compliance.H2", "硬性指标 H2 未填写"),
     ("waste.years.2023.output_value", -5, "waste.years.2023.output_value", "必须大于 0"),
     ("waste.years.2024.general_t", 1e25, "waste.years.2024.general_t", "超出合理范围"),
     ("waste.streams.0.code", "900-249-99", "waste.streams[0].code", "不是有效的危险废物代码"),

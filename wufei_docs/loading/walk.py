@@ -38,8 +38,10 @@ class Partial:
 
 def walk(model: type[Strict], data: Any, loc: Loc, found: Found, translate: Translate) -> Any:
     """The model instance when `data` is valid, else a Partial (or BAD when it is not even a mapping);
-    every problem is appended to `found` as (field path, message)."""
-    return _Walker(found, translate).model(model, data, loc)
+    every problem is appended to `found` as (field path, message). The top level is always walked field by
+    field: a blank mapping there is dropped by the model unread, but its keys are still checked."""
+    walker = _Walker(found, translate)
+    return walker.model_fields_of(model, data, loc) if isinstance(data, dict) else walker.model(model, data, loc)
 
 
 class _Walker:
@@ -64,6 +66,8 @@ class _Walker:
                 self.found.append(((*loc, key), f"未知字段（可用字段：{'、'.join(fields)}）"))
         values: dict[str, Any] = {}
         for name, info in fields.items():
+            if name in blank and not loc and isinstance(data[name], dict) and data[name]:
+                blank = blank - {name}  # a top-level mapping of empty entries still has its keys checked
             if name not in data or name in blank:
                 if info.is_required():
                     self.found.append(((*loc, name), "缺少必填项"))
