@@ -163,3 +163,33 @@ def test_any_value_in_a_text_field_validates_or_gives_a_chinese_message(field: s
     except InputError as e:
         for p in e.problems:
             assert not any(word in p.message for word in ("Value error", "Input should", "Exceeds")), p
+
+
+@pytest.mark.parametrize(
+    ("before", "now"),
+    [
+        (
+            {"output_value": 1e9, "general_t": 0.001, "hazardous_t": 0},
+            {"output_value": 0.01, "general_t": 1e8, "hazardous_t": 1e8},
+        ),
+        (
+            {"output_value": 0.01, "general_t": 1e8, "hazardous_t": 1e8},
+            {"output_value": 1e9, "general_t": 0.001, "hazardous_t": 0},
+        ),
+        (
+            {"output_value": 1e9, "general_t": 0, "hazardous_t": 0},
+            {"output_value": 0.01, "general_t": 1e8, "hazardous_t": 0},
+        ),
+    ],
+)
+def test_the_most_extreme_years_allowed_still_render(before: dict[str, Any], now: dict[str, Any]) -> None:
+    """The largest intensity change the bounds allow (1 kg per 10 万亿元 → 2 亿吨 per 100 元) is written."""
+    data = full_marks()
+    data["waste"]["years"] = {2023: before, 2024: now}
+    render(validated(data))
+
+
+def test_less_than_a_kilogram_is_refused() -> None:
+    with pytest.raises(InputError) as info:
+        validated(variant(**{"waste.years.2024.hazardous_t": 1e-300}))
+    assert "最小单位 0.001 吨" in str(info.value)

@@ -158,6 +158,7 @@ def _num(value: float) -> str:
 # --- bounds: every number is range-checked before any arithmetic (README “数值范围”) -------------------
 
 MAX_TONNES = 1e8  # 1 亿吨: far above any one factory's yearly waste
+MIN_TONNES = 0.001  # 1 千克, unless 0
 MAX_OUTPUT = 1e9  # 万元 (10 万亿元)
 MIN_OUTPUT = 0.01  # 万元 (100 元): smaller values only make the intensity meaningless
 MAX_AREA = 1e8  # 平方米 (100 平方公里)
@@ -235,7 +236,20 @@ CrossProblem = tuple[tuple[str, ...], str]
 Line = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_one_line), AfterValidator(_not_template)]
 ShortLine = Annotated[str, Field(min_length=1, max_length=50), AfterValidator(_one_line), AfterValidator(_not_template)]
 Text = Annotated[str, Field(max_length=20000), AfterValidator(_multi_line), AfterValidator(_not_template)]
-Tonnes = Annotated[float, NoBool, Field(allow_inf_nan=False), AfterValidator(_bounded(0, MAX_TONNES, "吨"))]
+def _whole_kilograms(value: float) -> float:
+    # Below 1 kg the 产生强度 of one year can be 10^20 times another's, beyond what the documents can state.
+    if 0 < value < MIN_TONNES:
+        raise fail(f"{shown(value)} 吨过小（最小单位 0.001 吨，即 1 千克；没有请填 0）")
+    return value
+
+
+Tonnes = Annotated[
+    float,
+    NoBool,
+    Field(allow_inf_nan=False),
+    AfterValidator(_bounded(0, MAX_TONNES, "吨")),
+    AfterValidator(_whole_kilograms),
+]
 NumText = BeforeValidator(_numbers_as_text)
 Code = Annotated[str, NumText, Field(max_length=100), AfterValidator(_one_line)]  # codes, ids, USCC keys
 
