@@ -118,6 +118,8 @@ def fill_skeleton(text: str) -> str:
         "      code: ''": "      code: 900-249-08",
         "title: ''": "title: 创建通知",
         "score: ,": "score: 1,",
+        "（请填写单位简介）": "本公司主要从事稀土金属冶炼。",
+        "（请概述创建“无废工厂”开展的主要工作）": "建立固体废物管理台账，推进源头减量。",
     }
     for old, new in values.items():
         text = text.replace(old, new)

@@ -118,11 +118,25 @@ _SAFE = st.characters(
 )
 one_line = st.text(_SAFE, min_size=1, max_size=24).filter(lambda s: len(s.strip()) >= 1)
 multi_line = st.lists(one_line, min_size=1, max_size=4).map("\n".join)
-name = st.text(_SAFE, min_size=2, max_size=30).filter(lambda s: len(s.strip()) >= 2)
+
+
+def _folder_safe(text: str) -> bool:
+    """Unit names and evidence titles become folder/file names (model._name_like)."""
+    from wufei_docs.model import _name_like
+
+    try:
+        _name_like(text.strip())
+    except Exception:
+        return False
+    return True
+
+
+name = st.text(_SAFE, min_size=2, max_size=30).filter(lambda s: len(s.strip()) >= 2 and _folder_safe(s))
+title = one_line.filter(_folder_safe)
 # Numbers as people type them: up to 15 significant digits, Excel's own precision (a float that
 # needs 17 digits, e.g. 0.1 + 0.2, cannot be typed into Excel and is kept to 16 by openpyxl).
 tonnes = st.integers(0, 10**9).map(lambda n: n / 1000)
-positive = st.integers(1, 10**12).map(lambda n: n / 1000)
+positive = st.integers(10, 10**12).map(lambda n: n / 1000)  # 工业总产值 ≥ 0.01 万元 (model.MIN_OUTPUT)
 evidence_id = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,8}", fullmatch=True)
 
 
@@ -178,7 +192,7 @@ def enterprises(draw: st.DrawFn) -> dict[str, Any]:
         "uscc": draw(st.sampled_from(["91360702MA35L0AB16", "91360703MA38K2XP3H"])),
         "address": draw(one_line),
         "county": draw(st.sampled_from(RUBRIC.counties)),
-        "area_m2": draw(positive),
+        "area_m2": draw(st.integers(1, 10**11).map(lambda n: n / 1000)),  # ≤ model.MAX_AREA
         "staff": draw(st.integers(1, 10**6)),
         "head": {
             "name": draw(one_line),
@@ -222,7 +236,7 @@ def enterprises(draw: st.DrawFn) -> dict[str, Any]:
             "manifests": {"total": total, "electronic": draw(st.integers(0, total))},
         },
         "items": items,
-        "evidence": [{"id": i, "title": draw(one_line), "file": draw(optional(one_line))} for i in evidence],
+        "evidence": [{"id": i, "title": draw(title), "file": draw(optional(one_line))} for i in evidence],
     }
 
 

@@ -31,8 +31,6 @@ PATH_NAMES = [
     "NUL.txt",
     "com1",
     "公司...",
-    "..",
-    "...",
     'x*?"<>|y公司',
     "/etc/passwd",
     "~/公司",
@@ -74,13 +72,24 @@ def bundle(cli, tmp_path: Path, names: list[str], out: Path | None = None):
 # --- names from input ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["../../逃逸公司", "C:\\Windows\\公司", "CON", "...", "/etc/passwd"])
+@pytest.mark.parametrize("name", ["../../逃逸公司", "C:\\Windows\\公司", "CON", "/etc/passwd"])
 def test_build_with_path_like_unit_name_writes_only_the_four_files(cli, write, tmp_path, name: str) -> None:
     source, out = write(dump(variant(**{"unit.name": name}))), tmp_path / "out"
     outside = Tree(tmp_path, out)
     texts = built(cli("build", source, "-o", out), out)
     assert sorted(p.name for p in out.iterdir()) == sorted([*DOCS, "manifest.json"])
     assert f"单位名称：{name}" in texts["附件1-评价指标自评表.docx"]
+    outside.unchanged()
+
+
+@pytest.mark.parametrize("name", ["..", "...", "。。", "\u200b\u200b", "赣州\u202egnp.exe"])
+def test_names_that_are_only_dots_invisible_or_reversed_are_refused_before_anything_is_written(
+    cli, write, tmp_path, name: str
+) -> None:
+    source, out = write(dump(variant(**{"unit.name": name}))), tmp_path / "out"
+    outside = Tree(tmp_path, out)
+    refused(cli("build", source, "-o", out), "unit.name")
+    assert not out.exists()
     outside.unchanged()
 
 

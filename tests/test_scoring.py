@@ -171,7 +171,7 @@ def test_missing_item_scores_zero_with_warning() -> None:
     r = scored(data)
     c11 = r.item("C1.1")
     assert (c11.score, c11.source) == (0, "missing")
-    assert any(w.startswith("C1.1: 未自评") for w in r.warnings)
+    assert any(w.startswith("1 项未自评（按 0 分计）：C1.1") for w in r.warnings), r.warnings
 
 
 def test_county_evaluation_replaces_claims_item_by_item() -> None:

@@ -263,22 +263,27 @@ def _mutate(data: Any, path: list[int], how: str) -> Any:
 
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.integers(0, 40), min_size=1, max_size=5), _MUTATIONS, st.integers(0, 5))
-def test_fast_path_agrees_with_sections(path: list[int], how: str, which: int) -> None:
-    """Whenever the whole-model validation accepts the data, the section-wise one finds no problem and
-    the same sections: the fast path never lets through what the full check would refuse."""
-    from wufei_docs.loading.validation import _valid_or_none, _validate_sections
+def test_the_field_walk_finds_a_problem_whenever_the_model_refuses(path: list[int], how: str, which: int) -> None:
+    """The field-by-field walk (used when the whole model fails) never loses a problem: it reports at
+    least one exactly when pydantic refuses the data, and none when it accepts it."""
+    from pydantic import ValidationError
+
+    from wufei_docs.loading.validation import translate
+    from wufei_docs.loading.walk import _Walker
     from wufei_docs.model import Enterprise
-    from wufei_docs.raw import RawDocument
     from wufei_docs.samples import sample_enterprise
 
     data = _mutate(sample_enterprise(which), path, how)
-    model = _valid_or_none(Enterprise, data)
-    if model is None:
-        return
-    problems: list[Any] = []
-    sections = _validate_sections(RawDocument("x.yaml", data, lambda loc: None, []), Enterprise, data, problems)
-    assert problems == []
-    assert sections == {name: getattr(model, name) for name in Enterprise.model_fields}
+    try:
+        Enterprise.model_validate(data)
+        valid = True
+    except ValidationError:
+        valid = False
+    found: list[Any] = []
+    walker = _Walker(found, translate)
+    if isinstance(data, dict):
+        walker.model_fields_of(Enterprise, data, ())
+    assert (found == []) == valid, found
 
 
 def test_score_near_the_largest_float_is_an_error_not_a_crash(write) -> None:

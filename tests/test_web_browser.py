@@ -114,6 +114,7 @@ UNIT = {
     "unit.head.phone": "0797-8888888",
     "unit.contact.name": "李某",
     "unit.contact.mobile": "13907970000",
+    "unit.profile": "公司主要从事环保材料的研发与生产。",  # the skeleton's （请填写单位简介） is refused
 }
 
 

@@ -58,7 +58,7 @@ def test_score_above_maximum_names_the_cell(cli, tmp_path) -> None:
     edit(path, lambda wb: ref.setdefault("cell", set_cell(wb, "自评", "A4.1", "自评分", 12)))
     r = cli("validate", path)
     assert r.exit_code == 1
-    assert f"{ref['cell']}: 12 超过该项满分 10（items.A4.1.score）" in r.stderr
+    assert f"{ref['cell']}: 12 超过该项满分 10（A4.1 自评分）" in r.stderr
     assert re.fullmatch(r"自评!D\d+", ref["cell"])
     assert "Traceback" not in r.output
 
@@ -83,16 +83,16 @@ def test_many_bad_cells_are_reported_at_once_each_with_its_cell(cli, tmp_path) -
     r = cli("validate", path)
     assert r.exit_code == 1 and "Traceback" not in r.output
     expected = {
-        "staff": "“很多” 应为整数（unit.staff）",
+        "staff": "“很多” 应为整数（单位规模（职工人数））",
         "roles": "“生产企业” 不是可选的单位类型（可选：固体废物产生单位",
-        "soil": "“也许” 应为 是 或 否",
+        "soil": "“也许” 不是可选的值，请选择“是”或“否”",
         "date": "“明天” 应为日期",
-        "met": "“差不多” 应为 满足 或 不满足（compliance.H1.met）",
-        "year": "工业总产值 0 万元必须大于 0（waste.years.2024.output_value）",
-        "kind": "“危废品” 不是可选的类别（可选：危险废物、一般工业固体废物）（waste.streams[2].kind）",
-        "code": "“900-249-99” 不是有效的危险废物代码（waste.streams[0].code）",
-        "tonnes": "“-1” 不能小于 0.0（waste.streams[1].disposed_t）",
-        "score": "0.7 不是 0.5 的整数倍（items.A1.2.score）",
+        "met": "“差不多” 不是可选的值，请选择“满足”或“不满足”（H1 是否满足）",
+        "year": "工业总产值 0 万元必须大于 0（2024 年 工业总产值（万元））",
+        "kind": "“危废品” 不是可选的类别（可选：危险废物、一般工业固体废物）（类别）",
+        "code": "“900-249-99” 不是有效的危险废物代码（危险废物代码）",
+        "tonnes": "-1 不能小于 0 吨（处置量（吨））",
+        "score": "0.7 不是 0.5 的整数倍（A1.2 自评分）",
     }
     lines = r.stderr.splitlines()
     for name, fragment in expected.items():
@@ -116,8 +116,8 @@ def test_cross_sheet_rules_name_the_cell(tmp_path) -> None:
     edit(path, spoil)
     assert sorted(problems(path)) == sorted(
         [
-            f"{refs['evidence']}: 引用的支撑材料 E99 未在 evidence 中列出（items.A1.3.evidence[1]）",
-            f"{refs['na']}: F2.1 是附加分项，不能填写不适用；未得分请填 0（items.F2.1.na）",
+            f"{refs['evidence']}: 引用的支撑材料 E99 未在“支撑材料”工作表中列出（A1.3 支撑材料编号）",
+            f"{refs['na']}: F2.1 是附加分项，不能填写不适用；未得分请填 0（F2.1 不适用理由）",
         ]
     )
 
@@ -321,7 +321,9 @@ def test_unanswered_hard_item_points_at_its_cell(tmp_path) -> None:
     ref = {}
     edit(path, lambda wb: ref.setdefault("c", set_cell(wb, "合规性", "H2", "是否满足", None)))
     found = problems(path)
-    assert any(p.startswith(f"{ref['c']}: 适用于固体废物产生单位的硬性指标未填写") for p in found), found
+    assert any(p.startswith(f"{ref['c']}: 适用于固体废物产生单位的硬性指标 H2 未填写") for p in found), found
+    assert any(p.endswith("请选择“满足”或“不满足”（H2 是否满足）") for p in found), found
+    assert not any("met" in p or "true" in p for p in found), found
 
 
 # --- formulas and error values ---------------------------------------------------------------
@@ -360,7 +362,7 @@ def test_error_value_is_refused(tmp_path) -> None:
         lambda xml: re.sub(rb'<c r="D17"[^>]*><v>10</v></c>', rb'<c r="D17" t="e"><v>#DIV/0!</v></c>', xml),
     )
     (found,) = problems(path)
-    assert found == "自评!D17: 单元格为错误值 #DIV/0!，请改为有效内容（items.A4.1.score）"
+    assert found == "自评!D17: 单元格为错误值 #DIV/0!，请改为有效内容（A4.1 自评分）"
 
 
 def test_text_starting_with_equals_stays_text(tmp_path) -> None:
@@ -378,4 +380,4 @@ def test_json_score_of_a_workbook_is_valid_json(cli, tmp_path) -> None:
 def test_a_year_that_is_not_a_year(tmp_path) -> None:
     path = example_workbook(tmp_path)
     edit(path, lambda wb: setattr(wb["年度数据"].cell(2, 1), "value", "去年"))
-    assert problems(path) == ["年度数据!A2: “去年” 不是年份（应为 4 位数字，如 2024）（waste.years）"]
+    assert problems(path) == ["年度数据!A2: “去年” 不是年份（应为 4 位数字，如 2024）"]

@@ -23,6 +23,7 @@ class RawDocument:
     `notices` are things the user should know that are not errors (e.g. the file was GB18030).
     `problems` are what the loader itself found (e.g. a workbook cell holding a formula without a
     saved result); validation reports them together with its own, all at once.
+    `describe` (a workbook) turns a field path and a message into the words its user knows.
     """
 
     source: str
@@ -30,6 +31,8 @@ class RawDocument:
     locate: Callable[[Loc], str] = lambda loc: ""
     notices: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    # how the format names a field and words a message (a workbook: “H1 是否满足”, no YAML syntax)
+    describe: Callable[[Loc, str], tuple[str, str]] | None = None
 
 
 def read_text(path: Path, *, limit: int = MAX_TEXT_BYTES) -> tuple[str, list[str]]:

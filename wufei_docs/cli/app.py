@@ -123,17 +123,21 @@ def init_cmd(
 def validate_cmd(
     files: Annotated[list[Path], typer.Argument(help="一个或多个申报数据文件（.yaml 或 .xlsx）。")],
 ) -> None:
-    """检查申报数据：一次列出所有问题（字段路径及行号/单元格）；有问题时退出码为 1。"""
+    """检查申报数据或验收评估文件（evaluation.yaml）：一次列出所有问题（字段路径及行号/单元格）；有问题时退出码为 1。"""
     from wufei_docs.errors import WufeiError
-    from wufei_docs.loading import check
+    from wufei_docs.loading import validate_any
+    from wufei_docs.model import Evaluation
 
     failed = 0
     for path in files:
         try:
-            checked = check(path)
+            checked = validate_any(path)
         except WufeiError as e:
             failed += 1
             err(str(e))
+            continue
+        if isinstance(checked, Evaluation):
+            out(f"✓ {path}: 校验通过（{checked.county}验收评估，{len(checked.enterprises)} 家企业）")
             continue
         out(f"✓ {path}: 校验通过（{checked.enterprise.unit.name}）")
         for warning in checked.warnings:

@@ -14,7 +14,17 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from wufei_docs.excel.sheets import FALSE_WORDS, KIND_LABELS, KIND_SYNONYMS, LIST_SEPARATORS, NO, TRUE_WORDS, YES
+from wufei_docs.excel.sheets import (
+    FALSE_WORDS,
+    KIND_LABELS,
+    KIND_SYNONYMS,
+    LIST_SEPARATORS,
+    MET,
+    NO,
+    TRUE_WORDS,
+    UNMET,
+    YES,
+)
 
 
 class CellError(ValueError):
@@ -104,7 +114,7 @@ def to_bool(value: Any) -> Any:
             return True
         if word in FALSE_WORDS:
             return False
-        raise CellError(f"“{value.strip()}” 应为 是 或 否")
+        raise CellError(f"“{value.strip()}” 不是可选的值，请选择“{YES}”或“{NO}”")
     return value
 
 
@@ -112,7 +122,7 @@ def to_met(value: Any) -> Any:
     try:
         return to_bool(value)
     except CellError:
-        raise CellError(f"“{str(value).strip()}” 应为 满足 或 不满足") from None
+        raise CellError(f"“{str(value).strip()}” 不是可选的值，请选择“{MET}”或“{UNMET}”") from None
 
 
 def split_list(value: Any) -> list[str]:

@@ -31,6 +31,7 @@ from wufei_docs.excel.sheets import (
     Table,
     cell_ref,
 )
+from wufei_docs.excel.wording import workbook_message
 from wufei_docs.excel.zipcheck import MAX_FILE_BYTES, UnsafeWorkbook, check_xlsx_bytes
 from wufei_docs.raw import Loc, RawDocument, read_bytes
 
@@ -162,13 +163,25 @@ class _Builder:
         self.notices = notices
         self.problems: list[Problem] = []
         self.where: dict[tuple[str, ...], str] = {}
+        self.labels: dict[tuple[str, ...], str] = {}  # what the user calls a field: “H1 是否满足”
         self.roles = _role_labels()
 
     def document(self) -> RawDocument:
         data = self._info(self.grids[INFO])
         for table in TABLES:
             _put(data, table.path, self._table(self.grids[table.sheet], table))
-        return RawDocument(self.source, data, self.locate, self.notices, self.problems)
+        return RawDocument(self.source, data, self.locate, self.notices, self.problems, self.describe)
+
+    def label_of(self, loc: Loc) -> str:
+        parts = tuple(str(p) for p in loc)
+        for n in range(len(parts), 0, -1):
+            if parts[:n] in self.labels:
+                return self.labels[parts[:n]]
+        return ""
+
+    def describe(self, loc: Loc, message: str) -> tuple[str, str]:
+        """A problem as a workbook user reads it: the field by its label, the message without YAML words."""
+        return self.label_of(loc), workbook_message(message)
 
     def locate(self, loc: Loc) -> str:
         parts = tuple(str(p) for p in loc)
@@ -177,19 +190,19 @@ class _Builder:
                 return self.where[parts[:n]]
         return ""
 
-    def _remember(self, loc: tuple[Any, ...], ref: str) -> None:
+    def _remember(self, loc: tuple[Any, ...], ref: str, label: str = "") -> None:
         """`loc` is at `ref`; its parents (if not yet known) point at their first cell."""
         for n in range(1, len(loc)):
             self.where.setdefault(tuple(str(p) for p in loc[:n]), ref)
         self.where[tuple(str(p) for p in loc)] = ref
+        self.labels[tuple(str(p) for p in loc)] = label
 
-    def _fallback(self, loc: tuple[Any, ...], ref: str) -> None:
+    def _fallback(self, loc: tuple[Any, ...], ref: str, label: str = "") -> None:
         self.where.setdefault(tuple(str(p) for p in loc), ref)
+        self.labels.setdefault(tuple(str(p) for p in loc), label)
 
     def _problem(self, loc: tuple[Any, ...], message: str, ref: str) -> None:
-        from wufei_docs.raw import format_path
-
-        self.problems.append(Problem(format_path(loc), message, ref))
+        self.problems.append(Problem(self.label_of(loc), message, ref))
 
     def _value(self, grid: Grid, row: int, col: int, f: Field, loc: tuple[Any, ...]) -> Any:
         ref = cell_ref(grid.name, row, col)
@@ -233,14 +246,14 @@ class _Builder:
                 self._problem(f.key, f"项目“{f.label}”重复（另见第 {seen[f]} 行）", cell_ref(grid.name, row, 1))
                 continue
             seen[f] = row
-            self._remember(f.key, cell_ref(grid.name, row, 2))
+            self._remember(f.key, cell_ref(grid.name, row, 2), f.label)
             value = self._value(grid, row, 2, f, f.key)
             _parents(doc, f.key)  # a blank 负责人 block reads as head: {} → “name, phone missing”
             if value is not _SKIP:
                 _put(doc, f.key, value)
         for f in INFO_FIELDS:
             if f not in seen:  # the row was deleted: say which one
-                self._fallback(f.key, f"{grid.name}（缺少“{f.label}”一行）")
+                self._fallback(f.key, f"{grid.name}（缺少“{f.label}”一行）", f.label)
         return doc
 
     # tables: a header row, then one record per row ----------------------------------------------
@@ -296,18 +309,25 @@ class _Builder:
                 self._problem((*table.path, key), f"{key_field.label} {key} 重复（另见第 {seen[key]} 行）", key_ref)
                 continue
             seen[key] = row
-            self._remember((*table.path, key), cell_ref(grid.name, row, columns[anchor]))
+            row_label = f"{key} 年" if table.path[-1] == "years" else str(key)
+            self._remember((*table.path, key), cell_ref(grid.name, row, columns[anchor]), row_label)
             if filled:
-                records[key] = self._record(grid, row, columns, fields, (*table.path, key))
+                records[key] = self._record(grid, row, columns, fields, (*table.path, key), row_label)
         return records
 
     def _record(
-        self, grid: Grid, row: int, columns: dict[Field, int], fields: list[Field], loc: tuple[Any, ...]
+        self,
+        grid: Grid,
+        row: int,
+        columns: dict[Field, int],
+        fields: list[Field],
+        loc: tuple[Any, ...],
+        row_label: str = "",
     ) -> dict[str, Any]:
         record: dict[str, Any] = {}
         for f in fields:
             col = columns[f]
-            self._remember((*loc, *f.key), cell_ref(grid.name, row, col))
+            self._remember((*loc, *f.key), cell_ref(grid.name, row, col), f"{row_label} {f.label}".strip())
             value = self._value(grid, row, col, f, (*loc, *f.key))
             if value is not _SKIP:
                 _put(record, f.key, value)

@@ -4,6 +4,7 @@ validate(path) -> Checked         read + validate an enterprise file, raise Inpu
 check(path) -> Checked            the same (its earlier name)
 load(path) -> Enterprise          the same, the model only
 load_evaluation(path) -> Evaluation   a county's evaluation file (FORMAT.md §5)
+validate_any(path) -> Checked | Evaluation   either, by its `format` (wufei validate)
 """
 
 from __future__ import annotations
@@ -47,6 +48,17 @@ def validate(path: str | Path) -> Checked:
 check = validate  # the name the library used first
 
 
+def validate_any(path: str | Path) -> Checked | Evaluation:
+    """An enterprise file, or a county evaluation when it says `format: wufei/evaluation-1` (`wufei validate`)."""
+    from wufei_docs.loading.validation import validate_enterprise, validate_evaluation
+    from wufei_docs.model import EVALUATION_FORMAT
+
+    raw = read_raw(path)
+    if isinstance(raw.data, dict) and raw.data.get("format") == EVALUATION_FORMAT:
+        return validate_evaluation(raw)
+    return validate_enterprise(raw)
+
+
 def load(path: str | Path) -> Enterprise:
     """Read and validate an enterprise file and return the model."""
     return check(path).enterprise
@@ -59,4 +71,14 @@ def load_evaluation(path: str | Path) -> Evaluation:
     return validate_evaluation(read_raw(path))
 
 
-__all__ = ["XLSX_SUFFIXES", "YAML_SUFFIXES", "RawDocument", "check", "load", "load_evaluation", "read_raw", "validate"]
+__all__ = [
+    "XLSX_SUFFIXES",
+    "YAML_SUFFIXES",
+    "RawDocument",
+    "check",
+    "load",
+    "load_evaluation",
+    "read_raw",
+    "validate",
+    "validate_any",
+]

@@ -6,15 +6,18 @@ rules that need the rubric or several sections run on whatever sections are vali
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from wufei_docs.errors import InputError, Problem
 from wufei_docs.loading.quoted import quoted_figure_warnings as quoted
-from wufei_docs.model import ENTERPRISE_FORMAT, Enterprise, Evaluation, Strict
+from wufei_docs.loading.rules import enterprise_warnings, evaluation_problems, rubric_problems
+from wufei_docs.loading.walk import walk
+from wufei_docs.model import DEFAULT_RUBRIC, ENTERPRISE_FORMAT, Enterprise, Evaluation, Strict
 from wufei_docs.raw import Loc, RawDocument, format_path
 from wufei_docs.scoring.rubric import Rubric, load_rubric
 
@@ -40,13 +43,13 @@ def validate_enterprise(raw: RawDocument) -> Checked:
     if fmt is None:
         problems.append(_at(raw, ("format",), f"缺少必填项（应为 {ENTERPRISE_FORMAT}）"))
     rubric = _rubric_for(raw, data, problems)
-    enterprise = _valid_or_none(Enterprise, data)  # most files are valid: one pass, no per-section validators
+    enterprise = _valid_or_none(Enterprise, data)  # most files are valid: one pass, no per-field validators
     if enterprise is not None:
-        sections = {name: getattr(enterprise, name) for name in Enterprise.model_fields}
+        sections: Any = enterprise
     else:
-        sections = _validate_sections(raw, Enterprise, data, problems)
+        sections = _walk(raw, Enterprise, data, problems, skip=set() if fmt is not None else {("format",)})
     if rubric is not None:
-        problems += [_at(raw, loc, msg) for loc, msg in rubric_problems(sections, rubric)]
+        problems += [_at(raw, loc, msg) for loc, msg in rubric_problems(sections, rubric, data)]
     problems = _with_loader_problems(raw.problems, problems)
     if problems:
         raise InputError(raw.source, _unique_sorted(problems))
@@ -56,23 +59,38 @@ def validate_enterprise(raw: RawDocument) -> Checked:
 
 
 def validate_evaluation(raw: RawDocument) -> Evaluation:
-    """Validate a county evaluation file (FORMAT.md §5)."""
+    """Validate a county evaluation file (FORMAT.md §5) as strictly as an enterprise file: its fields, and
+    its item ids, hard-item ids, 核定分 ranges and county against the rubric."""
     if not isinstance(raw.data, dict):
         raise InputError(raw.source, "文件内容应为键值对（YAML 映射）")
-    evaluation = _valid_or_none(Evaluation, raw.data)
-    if evaluation is not None:
-        return evaluation
     problems: list[Problem] = []
-    _validate_sections(raw, Evaluation, raw.data, problems)
+    evaluation = _valid_or_none(Evaluation, raw.data)
+    found: Any = evaluation if evaluation is not None else _walk(raw, Evaluation, raw.data, problems)
+    problems += [_at(raw, loc, msg) for loc, msg in evaluation_problems(found, load_rubric(DEFAULT_RUBRIC))]
+    problems = _with_loader_problems(raw.problems, problems)
     if problems:
         raise InputError(raw.source, _unique_sorted(problems))
-    return Evaluation.model_validate(raw.data)
+    return evaluation or Evaluation.model_validate(raw.data)
+
+
+def _walk(
+    raw: RawDocument,
+    model: type[Strict],
+    data: dict[str, Any],
+    problems: list[Problem],
+    skip: frozenset[Loc] | set[Loc] = frozenset(),
+) -> Any:
+    """Every field-level and cross-field problem of `data`; the valid parts for the rubric rules."""
+    found: list[tuple[Loc, str]] = []
+    partial = walk(model, data, (), found, translate)
+    problems += [_at(raw, loc, msg) for loc, msg in found if loc not in skip]
+    return partial
 
 
 def _valid_or_none(model: type[M], data: dict[str, Any]) -> M | None:
-    """The model when the data is valid as a whole; None sends it through section-wise validation, which
-    finds every problem (and the sections that are valid, for the rubric rules). A top-level field left
-    blank also goes that way: the model drops it unread, the sections check it (an `enterprises:` whose
+    """The model when the data is valid as a whole; None sends it through the field-by-field walk, which
+    finds every problem (and the parts that are valid, for the rubric rules). A top-level field left
+    blank also goes that way: the model drops it unread, the walk checks it (an `enterprises:` whose
     entries are all empty still has its keys checked)."""
     if issubclass(model, Strict) and model.blank_fields(data):
         return None
@@ -83,7 +101,7 @@ def _valid_or_none(model: type[M], data: dict[str, Any]) -> M | None:
 
 
 def _rubric_for(raw: RawDocument, data: dict[str, Any], problems: list[Problem]) -> Rubric | None:
-    rubric_id = data.get("rubric", "ganzhou-2023")
+    rubric_id = data.get("rubric", DEFAULT_RUBRIC)
     if not isinstance(rubric_id, str):
         problems.append(_at(raw, ("rubric",), "应为评价指标编号（如 ganzhou-2023）"))
         return None
@@ -92,41 +110,6 @@ def _rubric_for(raw: RawDocument, data: dict[str, Any], problems: list[Problem])
     except InputError as e:
         problems.append(_at(raw, ("rubric",), e.problems[0].message))
         return None
-
-
-def _validate_sections(
-    raw: RawDocument, model: type[BaseModel], data: dict[str, Any], problems: list[Problem]
-) -> dict[str, Any]:
-    """Validate each top-level field on its own; return the ones that are valid."""
-    valid: dict[str, Any] = {}
-    for name in data:
-        if name not in model.model_fields:
-            problems.append(_at(raw, (name,), f"未知字段（可用字段：{'、'.join(model.model_fields)}）"))
-    for name, info in model.model_fields.items():
-        if name not in data:
-            if info.is_required():
-                problems.append(_at(raw, (name,), "缺少必填项"))
-            else:
-                valid[name] = info.get_default(call_default_factory=True)
-            continue
-        try:
-            valid[name] = _adapter(model, name).validate_python(data[name])
-        except ValidationError as e:
-            problems += [_at(raw, (name, *loc), msg) for loc, msg in translate(e)]
-    return valid
-
-
-_ADAPTERS: dict[tuple[type, str], TypeAdapter[Any]] = {}
-
-
-def _adapter(model: type[BaseModel], name: str) -> TypeAdapter[Any]:
-    """A validator for one top-level field (models keep all their checks in annotations)."""
-    key = (model, name)
-    if key not in _ADAPTERS:
-        info = model.model_fields[name]
-        annotation = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
-        _ADAPTERS[key] = TypeAdapter(annotation)  # type: ignore[arg-type]
-    return _ADAPTERS[key]
 
 
 # --- pydantic errors in Chinese ------------------------------------------------------------
@@ -141,6 +124,7 @@ _MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
     "int_type": lambda c: "应为整数",
     "int_parsing": lambda c: "应为整数",
     "int_from_float": lambda c: "应为整数",
+    "int_parsing_size": lambda c: "数字过大",
     "float_type": lambda c: "应为数字",
     "float_parsing": lambda c: "应为数字",
     "finite_number": lambda c: "应为有限的数字",
@@ -167,6 +151,7 @@ _MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
 _PATTERN_MESSAGES = {
     r"^[A-T]\d{4}$": "应为国民经济行业分类代码（一个大写字母加 4 位数字，如 C3240）",
     r"^\d{6}$": "应为 6 位邮政编码",
+    r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,19}$": "不是有效的支撑材料编号（字母或数字开头，最多 20 个字母、数字、_ . -，如 E01）",
 }
 
 
@@ -182,26 +167,31 @@ def translate(error: ValidationError) -> Iterator[tuple[Loc, str]]:
         if kind == "wufei":
             yield loc, err["msg"]
         elif kind == "wufei_at":
-            sub, msg = err["msg"].split("\0", 1)
-            yield (*loc, sub), msg
+            *sub, msg = err["msg"].split("\0")
+            yield (*loc, *sub), msg
         elif kind == "string_pattern_mismatch" and ctx.get("pattern") in _PATTERN_MESSAGES:
             yield loc, f"“{err['input']}” {_PATTERN_MESSAGES[ctx['pattern']]}"
         elif kind in _MESSAGES:
             yield loc, _with_input(_MESSAGES[kind](ctx), err, kind)
         else:
-            yield loc, f"无效的值（{err['msg']}）"
+            yield loc, "无效的值，请检查"  # pydantic's own text is English
 
 
 def _with_input(message: str, err: Any, kind: str) -> str:
     value = err.get("input")
     if kind in ("missing", "extra_forbidden") or isinstance(value, dict | list) or value is None:
         return message
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 128:
+        return f"数字过大：{message}"  # str() refuses integers of more than 4300 digits
     shown = str(value)
     shown = shown if len(shown) <= 40 else shown[:40] + "…"
     return f"“{shown}” {message}"
 
 
 def _at(raw: RawDocument, loc: Loc, message: str) -> Problem:
+    if raw.describe is not None:
+        path, message = raw.describe(loc, message)
+        return Problem(path, message, raw.locate(loc))
     return Problem(format_path(loc), message, raw.locate(loc))
 
 
@@ -212,86 +202,31 @@ def _with_loader_problems(loader: list[Problem], found: list[Problem]) -> list[P
 
 
 def _unique_sorted(problems: Iterable[Problem]) -> list[Problem]:
+    """Each problem once, in the order of the file: by line, or by sheet, row and column."""
     seen: dict[tuple[str, str], Problem] = {}
     for p in problems:
         seen.setdefault((p.path, p.message), p)
-    return list(seen.values())
+    return sorted(seen.values(), key=place)
 
 
-# --- rules that need the rubric or several sections ----------------------------------------
+_LINE = re.compile(r"第(\d+)行")
+_CELL = re.compile(r"([A-Z]+)(\d+)")
 
 
-def rubric_problems(sections: dict[str, Any], rubric: Rubric) -> Iterator[tuple[Loc, str]]:
-    """Cross-section rules of FORMAT.md §1; each runs only if the sections it reads are valid."""
-    unit, items = sections.get("unit"), sections.get("items")
-    compliance, evidence = sections.get("compliance"), sections.get("evidence")
-    if unit is not None and unit.county not in rubric.counties:
-        choices = "、".join(rubric.counties)
-        yield ("unit", "county"), f"“{unit.county}” 不是{rubric.city}的县（市、区），可选：{choices}"
-    if items is not None:
-        yield from _item_problems(items, rubric)
-    if compliance is not None:
-        yield from _hard_problems(compliance, unit, rubric)
-    if items is not None and evidence is not None:
-        yield from _evidence_problems(items, evidence)
+def place(problem: Problem) -> tuple[int, int, int, int]:
+    """Where a problem sits in its file, for sorting: unlocated ones first, then line or sheet/row/column."""
+    where = problem.where
+    m = _LINE.fullmatch(where)
+    if m:
+        return (1, 0, int(m.group(1)), 0)
+    if not where:
+        return (0, 0, 0, 0)
+    from wufei_docs.excel.sheets import DATA_SHEETS
 
-
-def _item_problems(items: dict[str, Any], rubric: Rubric) -> Iterator[tuple[Loc, str]]:
-    for item_id, claim in items.items():
-        if rubric.hard_item(item_id):
-            yield ("items", item_id), f"{item_id} 是硬性指标，请在 compliance 中填写是否满足"
-            continue
-        if item_id not in rubric.items_by_id:
-            yield ("items", item_id), f"评价指标 {rubric.id} 中没有 {item_id} 这一项"
-            continue
-        item = rubric.item(item_id)
-        if claim.score is not None and claim.score > item.max:
-            yield ("items", item_id, "score"), f"{claim.score:g} 超过该项满分 {item.max:g}"
-        if claim.na is not None and item.bonus:
-            yield ("items", item_id, "na"), f"{item_id} 是附加分项，不能填写不适用；未得分请填 0"
-
-
-def _hard_problems(compliance: dict[str, Any], unit: Any, rubric: Rubric) -> Iterator[tuple[Loc, str]]:
-    for hard_id in compliance:
-        if rubric.hard_item(hard_id) is None:
-            known = "、".join(h.id for h in rubric.hard_items)
-            yield ("compliance", hard_id), f"没有硬性指标 {hard_id}（可选：{known}）"
-    if unit is None:
-        return
-    for hard in rubric.hard_items:
-        answer = compliance.get(hard.id)
-        if hard.applies(unit.roles) and (answer is None or answer.met is None):
-            who = "所有单位" if hard.applies_to == "all" else rubric.roles.get(hard.applies_to, hard.applies_to)
-            loc = ("compliance", hard.id) if answer is None else ("compliance", hard.id, "met")
-            yield loc, f"适用于{who}的硬性指标未填写（{hard.title}），请填写 met: true 或 false"
-
-
-def _evidence_problems(items: dict[str, Any], evidence: list[Any]) -> Iterator[tuple[Loc, str]]:
-    listed: set[str] = set()
-    for index, ev in enumerate(evidence):
-        if ev.id in listed:
-            yield ("evidence", index, "id"), f"支撑材料编号 {ev.id} 重复"
-        listed.add(ev.id)
-    for item_id, claim in items.items():
-        for index, ref in enumerate(claim.evidence):
-            if ref not in listed:
-                yield ("items", item_id, "evidence", index), f"引用的支撑材料 {ref} 未在 evidence 中列出"
-
-
-def enterprise_warnings(enterprise: Enterprise, rubric: Rubric) -> list[str]:
-    """Things worth saying that do not make the file invalid."""
-    warnings: list[str] = []
-    date = enterprise.application.date
-    if not rubric.window_start <= date <= rubric.window_end:
-        warnings.append(
-            f"application.date: 申报日期 {date} 不在申报期内（{rubric.window_start} 至 {rubric.window_end}）"
-        )
-    if enterprise.application.type != rubric.application_type:
-        warnings.append(
-            f"application.type: 申报类型为 “{enterprise.application.type}”，本指标适用于 “{rubric.application_type}”"
-        )
-    for hard_id, answer in enterprise.compliance.items():
-        hard = rubric.hard_item(hard_id)
-        if hard is not None and not hard.applies(enterprise.unit.roles) and answer.met is not None:
-            warnings.append(f"compliance.{hard_id}: 该硬性指标不适用于本单位类型，填写内容不计入判定")
-    return warnings
+    sheet, _, cell = where.partition("!")
+    index = next((i for i, name in enumerate(DATA_SHEETS) if name in sheet), len(DATA_SHEETS))
+    m = _CELL.fullmatch(cell)
+    if not m:
+        return (1, index, 0, 0)
+    column = sum((ord(ch) - 64) * 26**k for k, ch in enumerate(reversed(m.group(1))))
+    return (1, index, int(m.group(2)), column)

@@ -93,7 +93,31 @@ def parse_yaml(text: str, source: str | Path) -> Any:
     except RecursionError:
         raise InputError(source, "YAML 嵌套层次过深") from None
     except (ValueError, OverflowError) as e:  # ruamel builds dates while parsing: 2025-02-30 fails here
-        raise InputError(source, [_bad_value(text, e)]) from None
+        try:  # read such values as text: validation then reports them with every other problem
+            return _values_as_text().load(text)
+        except Exception:
+            raise InputError(source, [_bad_value(text, e)]) from None
+
+
+def _values_as_text() -> Any:
+    """A parser that keeps impossible dates (2025-02-30) and over-long integers (Python refuses more than
+    4300 digits) as text instead of failing on the first."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.constructor import RoundTripConstructor
+
+    class ValuesAsText(RoundTripConstructor):
+        def construct_yaml_int(self, node: Any) -> Any:
+            try:
+                return super().construct_yaml_int(node)
+            except ValueError:
+                return self.construct_scalar(node)
+
+    ValuesAsText.add_constructor("tag:yaml.org,2002:timestamp", RoundTripConstructor.construct_yaml_str)
+    ValuesAsText.add_constructor("tag:yaml.org,2002:int", ValuesAsText.construct_yaml_int)
+    yaml = YAML(typ="rt", pure=True)
+    yaml.allow_duplicate_keys = False
+    yaml.Constructor = ValuesAsText
+    return yaml
 
 
 _DATE = re.compile(r"(?<![\d.])(\d{4})-(\d{1,2})-(\d{1,2})(?![\d])")
@@ -107,7 +131,7 @@ def _bad_value(text: str, error: Exception) -> Problem:
                 dt.date(*map(int, m.groups()))
             except ValueError:
                 return Problem("", f"“{m.group(0)}” 不是有效的日期", f"第{lineno}行")
-    return Problem("", "YAML 中有位数过多的数字" if "digits" in str(error) else "YAML 中有无法读取的值")
+    return Problem("", "YAML 中有无法读取的值（日期或数字），请检查")
 
 
 def _flow_depth(text: str) -> int:

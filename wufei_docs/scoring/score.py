@@ -129,6 +129,7 @@ def score(
     verdict = VETO if vetoed else PASS if counted >= rubric.pass_threshold else FAIL
     if evaluation is not None:
         _unknown_evaluation_ids(evaluation, rubric, warnings)
+    warnings += _missing_summary(items)
     return ScoreResult(
         unit=enterprise.unit.name,
         uscc=enterprise.unit.uscc,
@@ -194,10 +195,15 @@ def _score_item(
         return _na(item, na_reason, base, rubric)
     if item.check:
         warnings.extend(CHECKS[item.check](e, item))
-    if claimed is None:
-        warnings.append(f"{item.id}: 未自评（{item.title}），按 0 分计")
+    if claimed is None:  # summarised in one line by _missing_summary
         return base
     return replace(base, score=claimed, source="claimed")
+
+
+def _missing_summary(items: tuple[ItemScore, ...]) -> list[str]:
+    """One line for every item left without a self score (37 lines would drown the other notices)."""
+    missing = [i.id for i in items if i.source == "missing"]
+    return [f"{len(missing)} 项未自评（按 0 分计）：{'、'.join(missing)}"] if missing else []
 
 
 def _not_applicable(e: Enterprise, item: Item, claim: Any) -> str | None:
