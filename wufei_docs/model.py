@@ -371,8 +371,14 @@ class EnterpriseEvaluation(Strict):
         return self
 
 
+class EvaluationContact(Strict):
+    name: str
+    phone: str
+
+
 class Evaluation(Strict):
     format: Annotated[str, AfterValidator(_format_check(EVALUATION_FORMAT))]
     county: ShortLine
     evaluators: list[ShortLine] = Field(default_factory=list)
     enterprises: dict[Code, EnterpriseEvaluation] = Field(default_factory=dict)
+    contact: EvaluationContact | None = None

@@ -177,12 +177,15 @@ def write_bundle_json(report: BundleReport, evaluation: Evaluation) -> None:
 
 
 def summary_lines(report: BundleReport) -> list[str]:
-    total = len(report.entries)
-    lines = [
-        f"{report.county} “无废工厂” 验收评估汇总",
-        f"企业文件 {total} 个：推荐 {len(report.recommended)} 家，未推荐 {len(report.not_recommended)} 家"
-        f"（其中文件无效 {len(report.failed)} 个）。",
-    ]
+    from wufei_docs.county.documents import Counts
+
+    c = Counts.of(report)
+    counted = f"企业文件 {c.files} 个：本县（市、区）企业 {c.own} 家，受理 {c.received} 家，验收评估 {c.evaluated} 家，推荐 {c.recommended} 家"
+    if c.foreign:
+        counted += f"；非本县（市、区）企业 {c.foreign} 家，不予推荐"
+    if c.failed:
+        counted += f"；文件无效 {c.failed} 个"
+    lines = [f"{report.county} “无废工厂” 验收评估汇总", counted + "。"]
     if report.recommended:
         lines.append("推荐名单：")
         lines += [
