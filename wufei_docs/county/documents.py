@@ -180,16 +180,18 @@ def _fmt(value: float | None) -> str:
     return "—" if value is None else f"{value:g}"
 
 
-def county_tasks(report: BundleReport, context: dict[str, Any], *, templates: Path | None = None) -> dict[str, Task]:
-    """推荐名单.xlsx/.docx and 推荐函.docx as tasks by file name, each writing its file
-    atomically; `context` is county_view(report, evaluation). The .docx tasks carry plain data, so a bundle
+def county_tasks(
+    report: BundleReport, context: dict[str, Any], into: Path, *, templates: Path | None = None
+) -> dict[str, Task]:
+    """推荐名单.xlsx/.docx and 推荐函.docx as tasks by file name, each writing its file into the folder
+    `into`; `context` is county_view(report, evaluation). The .docx tasks carry plain data, so a bundle
     helper process can run them too."""
     from wufei_docs.render.templates import COUNTY_LETTER, COUNTY_LIST, template_path
 
     return {
-        LIST_XLSX: Task(write_list_xlsx, (report, report.out / LIST_XLSX)),
-        LIST_DOCX: Task(write_docx, (template_path(COUNTY_LIST, templates), context, report.out / LIST_DOCX)),
-        LETTER_DOCX: Task(write_docx, (template_path(COUNTY_LETTER, templates), context, report.out / LETTER_DOCX)),
+        LIST_XLSX: Task(write_list_xlsx, (report, into / LIST_XLSX)),
+        LIST_DOCX: Task(write_docx, (template_path(COUNTY_LIST, templates), context, into / LIST_DOCX)),
+        LETTER_DOCX: Task(write_docx, (template_path(COUNTY_LETTER, templates), context, into / LETTER_DOCX)),
     }
 
 

@@ -113,6 +113,7 @@ class Assessed:
     rubric: str | None = None
     record: dict[str, Any] = field(default_factory=dict)  # for the cache (bundle_cache.record)
     package: dict[str, Any] | None = None  # bundle_cache.package_record of a package written now
+    staged: Any = None  # outputs.Staged: the package's switch, done with the bundle's
 
 
 def _num(value: Any) -> Any:

@@ -192,6 +192,11 @@ class Journal:
         return True
 
 
+def journal_names_ok(folder: Path, names: list[object]) -> bool:
+    """Every name read from a journal on disk is a safe path inside `folder` (see `_journal_name`)."""
+    return all(_journal_name(folder, n) for n in names)
+
+
 def _journal_name(folder: Path, name: object) -> bool:
     """A path in a journal read from disk: relative, inside `folder`, not through a symlinked sub-folder
     (the file may have been edited or planted: it must never move or delete anything elsewhere)."""

@@ -126,6 +126,8 @@ def zip_folder(
     skip: Callable[[tuple[str, ...]], bool] | None = None,
     state: Path | None = None,
     meanwhile: Callable[[], None] | None = None,
+    previous: Path | None = None,
+    keep: Callable[[dict[str, list[int]]], None] | None = None,
 ) -> int:
     """Zip every file under `folder` into `target` (written via a temp file); returns the file count.
     Office files and PDFs are already compressed, so they are stored, which keeps this fast. Paths with a
@@ -135,7 +137,11 @@ def zip_folder(
     inode, size, mtime and ctime are unchanged straight from the previous archive, without reading them.
 
     `meanwhile` runs while the replaced archive is released (the kernel takes ~7 ms to free an 11 MB file,
-    in a close() that lets this thread go on), or at the end when there was none."""
+    in a close() that lets this thread go on), or at the end when there was none.
+
+    Staged (a county bundle): `previous` is the archive whose records may be copied (the current one, which
+    `target` will replace later); the records are then handed to `keep` instead of being saved, so that the
+    caller saves them (`save_state`) once the archive has its final name."""
     from wufei_docs.files.fsutil import atomic_replace_with
 
     listing = _listing(folder, exclude, skip)
@@ -145,22 +151,28 @@ def zip_folder(
     stats = [stat for _, stat in listing]
     if len(files) >= _MAX_MEMBERS or sum(stat[1] for stat in stats) >= _ZIP32_LIMIT // 2:
         _forget(state)
+        if keep is not None:
+            keep({})
         atomic_replace_with(target, lambda tmp: _write_zip64(tmp, files, names))
         if meanwhile is not None:
             meanwhile()
         return len(files)
-    previous = _Previous(target, _load_state(state, target))
+    source = previous if previous is not None else target
+    old = _Previous(source, _load_state(state, source))
     _forget(state)
     records: dict[str, list[int]] = {}
     try:
-        atomic_replace_with(target, lambda tmp: records.update(_write(tmp, files, names, stats, previous)))
+        atomic_replace_with(target, lambda tmp: records.update(_write(tmp, files, names, stats, old)))
     except BaseException:
-        previous.close()
+        old.close()
         raise
-    release = threading.Thread(target=previous.close, name="wufei-zip-release")
+    release = threading.Thread(target=old.close, name="wufei-zip-release")
     release.start()
     try:
-        _save_state(state, target, records)
+        if keep is not None:
+            keep(records)
+        else:
+            save_state(state, target, records)
         if meanwhile is not None:
             meanwhile()
     finally:
@@ -342,7 +354,8 @@ def _load_state(state: Path | None, target: Path) -> dict[str, list[int]]:
     return members if isinstance(members, dict) else {}
 
 
-def _save_state(state: Path | None, target: Path, records: dict[str, list[int]]) -> None:
+def save_state(state: Path | None, target: Path, records: dict[str, list[int]]) -> None:
+    """Record where each member of the archive `target` is, for the next `zip_folder` (see there)."""
 
     from wufei_docs.files import sealed
 

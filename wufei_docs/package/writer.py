@@ -34,6 +34,7 @@ FINAL_SUFFIX = "-定稿"
 FINAL_RECORD = "定稿.json"
 RESERVED = (MANIFEST, NOTE_DOCX, NOTE_TXT)
 _TEMP_PREFIX = ".wufei-"
+DEFERRED_STAGING = f"{_TEMP_PREFIX}staging-deferred"  # a deferred switch's staging folder (known in advance)
 _HALF_WRITTEN = (f".{MANIFEST}.", f".{Journal.name}.")
 
 
@@ -55,6 +56,8 @@ class WriteReport:
     version: int = 0  # the folder's current version after the call
     final: bool = False  # the current version is final (only possible when unchanged)
     changes: Changes | None = None  # what the 修改说明 lists (None for a first version or no change)
+    pending: Journal | None = None  # with `defer`: the switch to do (not begun); None when nothing is to move
+    prune: list[str] = field(default_factory=list)  # sub-folders to remove once the switch is done, if empty
 
 
 @dataclass
@@ -183,13 +186,17 @@ def _recover(folder: Path) -> list[str]:
 # --- writing -------------------------------------------------------------------------------------
 
 
-def write_package(pkg: Package, folder: Path) -> WriteReport:
+def write_package(pkg: Package, folder: Path, *, defer: bool = False) -> WriteReport:
     """Write a package as the folder's new current version, or nothing at all if it is unchanged.
 
     Same fingerprint → nothing is rewritten (无变化). Otherwise the current version moves to
     历史版本/<n>/ (unless it was marked final: its copy in 历史版本/<n>-定稿/ stays as it is), the new
     files take its place, and 修改说明.docx/.txt list every changed field and score. Any failure leaves the
     previous version complete. The folder is locked against other runs for the whole call.
+
+    With `defer` (a county bundle, which switches all its folders as one unit), the folder is left as it
+    is: the new files are staged in DEFERRED_STAGING and the switch is returned, not begun, as
+    `report.pending` (the caller runs and commits it, then removes the `report.prune` folders if empty).
     """
     folder = Path(folder)
     for name in pkg.files:
@@ -201,18 +208,18 @@ def write_package(pkg: Package, folder: Path) -> WriteReport:
         messages = _recover(folder)
         current = _current(folder)
         if current is not None and current.manifest.get("fingerprint") == pkg.fingerprint:
-            report = _unchanged(pkg, folder, current)
+            report = _unchanged(pkg, folder, current, defer)
             if report is not None:
                 report.messages[:0] = messages
                 return report
         if current is None:
             _refuse_foreign(pkg, folder)
-        report = _switch(pkg, folder, current)
+        report = _switch(pkg, folder, current, defer)
         report.messages[:0] = messages
         return report
 
 
-def _unchanged(pkg: Package, folder: Path, current: _Current) -> WriteReport | None:
+def _unchanged(pkg: Package, folder: Path, current: _Current, defer: bool = False) -> WriteReport | None:
     """Same input, templates and version: touch nothing (restore a deleted file if it is byte-identical)."""
     recorded = current.manifest.get("files", {})
     missing = [n for n in pkg.files if not (folder / n).is_file()]
@@ -221,13 +228,18 @@ def _unchanged(pkg: Package, folder: Path, current: _Current) -> WriteReport | N
     final = _is_final(folder, current)
     tag = "（已定稿）" if final else ""
     messages = [f"无变化{tag}：{folder} 第 {current.version} 版与输入一致，未改写任何文件"]
+    staging = _staging(folder, defer) if missing and defer else None
     for name in missing:
-        atomic_write_bytes(folder / name, pkg.files[name])
+        atomic_write_bytes(staging / name if staging else folder / name, pkg.files[name])
         messages.append(f"已补回被删除的文件 {name}（与第 {current.version} 版记录一致）")
+    pending = None
+    if staging is not None:
+        created = sorted({n.split("/")[0] for n in missing if "/" in n and not (folder / n.split("/")[0]).exists()})
+        pending = Journal(folder, [(f"{staging.name}/{n}", n) for n in missing], [staging.name], created)
     for name in pkg.files:
         if name not in missing and recorded.get(name) and sha256((folder / name).read_bytes()) != recorded[name]:
             messages.append(f"提示：{name} 在生成后被修改过，本次未覆盖")
-    return WriteReport(folder, missing, True, None, messages, current.version, final)
+    return WriteReport(folder, missing, True, None, messages, current.version, final, pending=pending)
 
 
 def _refuse_foreign(pkg: Package, folder: Path) -> None:
@@ -240,9 +252,23 @@ def _refuse_foreign(pkg: Package, folder: Path) -> None:
         )
 
 
-def _switch(pkg: Package, folder: Path, current: _Current | None) -> WriteReport:
+def _staging(folder: Path, defer: bool) -> Path:
+    """A fresh staging folder: a random hidden name, or DEFERRED_STAGING for a deferred switch (so that a
+    bundle interrupted before its switch knows what to clear)."""
+    if not defer:
+        return Path(tempfile.mkdtemp(prefix=f"{_TEMP_PREFIX}staging-", dir=folder))
+    staging = folder / DEFERRED_STAGING
+    if staging.is_dir() and not staging.is_symlink():
+        remove_tree(staging)
+    elif staging.exists() or staging.is_symlink():
+        staging.unlink()
+    staging.mkdir()
+    return staging
+
+
+def _switch(pkg: Package, folder: Path, current: _Current | None, defer: bool = False) -> WriteReport:
     version = current.version + 1 if current else 1
-    staging = Path(tempfile.mkdtemp(prefix=f"{_TEMP_PREFIX}staging-", dir=folder))
+    staging = _staging(folder, defer)
     try:
         files = dict(pkg.files)
         archive, changes, was_final = None, None, False
@@ -260,15 +286,16 @@ def _switch(pkg: Package, folder: Path, current: _Current | None) -> WriteReport
         remove_tree(staging)
         raise
     journal = _plan(folder, staging, current, archive, [*files, MANIFEST])
-    try:
-        journal.begin()
-        journal.run()
-    except BaseException:
-        journal.rollback()
-        raise
-    journal.commit()
-    if current is not None:
-        prune_empty_dirs(folder, [n for n in current.files if n not in files])
+    prune = [n for n in current.files if n not in files] if current is not None else []
+    if not defer:
+        try:
+            journal.begin()
+            journal.run()
+        except BaseException:
+            journal.rollback()
+            raise
+        journal.commit()
+        prune_empty_dirs(folder, prune)
     return WriteReport(
         folder,
         [*files, MANIFEST],
@@ -276,6 +303,8 @@ def _switch(pkg: Package, folder: Path, current: _Current | None) -> WriteReport
         messages=_switch_messages(folder, version, current, archive, changes, was_final),
         version=version,
         changes=changes,
+        pending=journal if defer else None,
+        prune=prune if defer else [],
     )
 
 

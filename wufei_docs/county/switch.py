@@ -1,0 +1,193 @@
+"""The bundle's switch: every package folder, the county documents, bundle.json, 汇总.txt and the zip become
+current together, or none of them does.
+
+Like one package folder's switch (package/writer.py with files/fsutil.Journal), one level up. Everything new
+is staged first — each package in its folder's DEFERRED_STAGING, the county files in OUT/.wufei-bundle-stage/new,
+the zip beside OUT.zip under a hidden name — while OUT stays as it was. Then one journal in OUT lists every
+move (old files out to 历史版本/ or to the stage, new files in, the zip last) before any is made; deleting it is
+the commit point. A run that fails (an exception, a full disk) rolls the moves back at once; one that is
+killed leaves the journal, and the next run rolls it back before doing anything else. A journal written
+before staging (moves: none; clean-up: every staging folder) lets the next run clear what a run stopped
+while staging left behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from pathlib import Path
+
+from wufei_docs.errors import OutputError
+from wufei_docs.files.fsutil import Journal, atomic_write_text, fsync_dir, journal_names_ok, move
+
+JOURNAL = ".wufei-bundle-journal.json"
+STAGE = ".wufei-bundle-stage"  # OUT/STAGE/new: county files to move in; OUT/STAGE/old: the files they replace
+
+
+def zip_temp_names(zip_path: Path) -> tuple[str, str]:
+    """The staged new zip and the replaced old one, beside OUT.zip (same folder: a rename, never a copy)."""
+    return f".{zip_path.name}.wufei-new", f".{zip_path.name}.wufei-old"
+
+
+class BundleSwitch:
+    """One bundle run's switch (see the module docstring). Paths in `moves`, `created` and `cleanup` are
+    relative to OUT; `zip_moves` are names in OUT's parent folder."""
+
+    def __init__(self, out: Path, zip_path: Path | None) -> None:
+        self.out, self.zip_path = out, zip_path
+        self.moves: list[tuple[str, str]] = []
+        self.created: list[str] = []
+        self.cleanup: list[str] = [STAGE]
+        self.zip_moves: list[tuple[str, str]] = []
+        self.prune: list[tuple[str, list[str]]] = []
+
+    @property
+    def new(self) -> Path:
+        """Where the county files are staged."""
+        return self.out / STAGE / "new"
+
+    @property
+    def new_zip(self) -> Path:
+        assert self.zip_path is not None
+        return self.zip_path.with_name(zip_temp_names(self.zip_path)[0])
+
+    # --- planning --------------------------------------------------------------------------------
+
+    def prepare(self, package_folders: list[str], staging: str) -> None:
+        """Before anything is staged: record what a stopped run would leave (each package's staging folder,
+        the stage, package folders made for the first time) so that the next run clears it."""
+        from wufei_docs.files.fsutil import remove_tree
+
+        stage = self.out / STAGE
+        if stage.exists() or stage.is_symlink():
+            remove_tree(stage) if stage.is_dir() and not stage.is_symlink() else stage.unlink()
+        for folder in package_folders:
+            for part in _parents(folder):
+                if part not in self.created and not (self.out / part).exists():
+                    self.created.append(part)
+            self.cleanup.append(f"{folder}/{staging}")
+        if self.zip_path is not None:
+            for name in zip_temp_names(self.zip_path):
+                with contextlib.suppress(FileNotFoundError):
+                    (self.zip_path.parent / name).unlink()  # debris of an interrupted run (ours by name)
+        self._save()
+        self.new.mkdir(parents=True)
+
+    def add_package(self, folder: str, pending: Journal | None, prune: list[str]) -> None:
+        """A package folder's switch (write_package(defer=True)), folded into this one."""
+        if pending is None:
+            return
+        self.moves += [(f"{folder}/{a}", f"{folder}/{b}") for a, b in pending.moves]
+        self.created += [f"{folder}/{c}" for c in pending.created if f"{folder}/{c}" not in self.created]
+        self.cleanup += [f"{folder}/{c}" for c in pending.cleanup if f"{folder}/{c}" not in self.cleanup]
+        if prune:
+            self.prune.append((folder, prune))
+
+    def add_file(self, name: str) -> None:
+        """A file staged as new/<name>: the current one (if any) moves to old/<name>, the new one in."""
+        target = self.out / name
+        if target.exists() or target.is_symlink():
+            self.moves.append((name, f"{STAGE}/old/{name}"))
+        self.moves.append((f"{STAGE}/new/{name}", name))
+
+    # --- doing -----------------------------------------------------------------------------------
+
+    def begin(self) -> None:
+        """Write the journal with every move: from here a stopped run is rolled back by the next one."""
+        (self.out / STAGE / "old").mkdir(exist_ok=True)
+        self._save()
+
+    def run(self) -> None:
+        """Make the moves in OUT; a source that is not there (deleted by hand) is skipped."""
+        for rel in self.created:
+            (self.out / rel).mkdir(parents=True, exist_ok=True)
+        for src, dst in self.moves:
+            source, target = self.out / src, self.out / dst
+            if source.exists() or source.is_symlink():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                move(source, target)
+        fsync_dir(self.out)
+
+    def switch_zip(self) -> None:
+        """The staged zip (made from OUT as it now is) replaces OUT.zip. Its moves enter the journal only
+        now: before this, a rollback leaves OUT.zip alone."""
+        assert self.zip_path is not None
+        here = self.zip_path.parent
+        new, old = zip_temp_names(self.zip_path)
+        if self.zip_path.exists():
+            self.zip_moves.append((self.zip_path.name, old))
+        self.zip_moves.append((new, self.zip_path.name))
+        self._save()
+        for src, dst in self.zip_moves:
+            if (here / src).exists():
+                move(here / src, here / dst)
+        fsync_dir(here)
+
+    def commit(self) -> None:
+        """The commit point (the journal goes), then the clearing up: stage, staging folders, the old zip,
+        sub-folders a package no longer uses."""
+        from wufei_docs.files.fsutil import prune_empty_dirs
+
+        journal = self._journal()
+        journal.commit()
+        if self.zip_path is not None:
+            with contextlib.suppress(FileNotFoundError):
+                self.zip_path.with_name(zip_temp_names(self.zip_path)[1]).unlink()
+        for folder, names in self.prune:
+            with contextlib.suppress(OSError):
+                prune_empty_dirs(self.out / folder, names)
+
+    def rollback(self) -> None:
+        """Undo what was done (zip first, newest move first), drop what was staged or created."""
+        _rollback(self.out, self.zip_path, self._journal(), self.zip_moves)
+
+    def _journal(self) -> Journal:
+        return Journal(self.out, self.moves, self.cleanup, self.created, name=JOURNAL)
+
+    def _save(self) -> None:
+        payload = {"moves": self.moves, "cleanup": self.cleanup, "created": self.created, "zip": self.zip_moves}
+        atomic_write_text(self.out / JOURNAL, json.dumps(payload, ensure_ascii=False, indent=1))
+        fsync_dir(self.out)
+
+
+def _parents(folder: str) -> list[str]:
+    parts = folder.split("/")
+    return ["/".join(parts[: i + 1]) for i in range(len(parts))]
+
+
+def _rollback(out: Path, zip_path: Path | None, journal: Journal, zip_moves: list[tuple[str, str]]) -> None:
+    if zip_path is not None:
+        here = zip_path.parent
+        for src, dst in reversed(zip_moves):
+            if (here / dst).exists() and not (here / src).exists():
+                os.replace(here / dst, here / src)
+        fsync_dir(here)
+    journal.rollback()  # removes the journal: the zip's temp names are debris from here on
+    if zip_path is not None:
+        for name in zip_temp_names(zip_path):
+            with contextlib.suppress(FileNotFoundError):
+                (zip_path.parent / name).unlink()
+
+
+def recover(out: Path) -> bool:
+    """Roll back a bundle switch that a stopped run left (its journal in OUT); True if there was one."""
+    path = out / JOURNAL
+    if not (path.exists() or path.is_symlink()):
+        return False
+    zip_path = out.with_name(out.name + ".zip")
+    allowed = {zip_path.name, *zip_temp_names(zip_path)}
+    try:
+        if path.is_symlink():
+            raise ValueError("是符号链接")
+        payload = json.loads(path.read_text("utf-8"))
+        moves = [(str(a), str(b)) for a, b in payload["moves"]]
+        zip_moves = [(str(a), str(b)) for a, b in payload["zip"]]
+        cleanup, created = list(payload["cleanup"]), list(payload["created"])
+        names = [n for m in moves for n in m] + cleanup + created
+        if not journal_names_ok(out, names) or not all(n in allowed for m in zip_moves for n in m):
+            raise ValueError("格式不对，或含有输出文件夹之外的路径")
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise OutputError(f"{out}: 上次中断留下的记录 {JOURNAL} 无法读取（{e}），请人工检查该文件夹") from None
+    _rollback(out, zip_path, Journal(out, moves, cleanup, created, name=JOURNAL), zip_moves)
+    return True
