@@ -185,16 +185,18 @@ def _bundle_locked(
             ) if wrote]  # fmt: skip
             for name in staged:
                 change.add_file(name)
-            change.begin()
-            change.run()
             records: dict[str, list[int]] = {}
             if zip_path is not None:
                 from wufei_docs.files.zips import zip_folder
 
                 skip = outputs.zip_skip(frozenset(orphans))
                 zip_folder(out, change.new_zip, prefix=out.name, skip=skip, state=zip_state, previous=zip_path,
-                           keep=records.update)  # fmt: skip
-                change.switch_zip()
+                           keep=records.update, moves=change.moves)  # fmt: skip
+                change.add_zip()
+            change.begin()
+            change.run()
+            if zip_path is not None:
+                change.run_zip()
             change.commit()
         except BaseException:
             change.rollback()

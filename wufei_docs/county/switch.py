@@ -3,9 +3,9 @@ current together, or none of them does.
 
 Like one package folder's switch (package/writer.py with files/fsutil.Journal), one level up. Everything new
 is staged first — each package in its folder's DEFERRED_STAGING, the county files in OUT/.wufei-bundle-stage/new,
-the zip beside OUT.zip under a hidden name — while OUT stays as it was. Then one journal in OUT lists every
-move (old files out to 历史版本/ or to the stage, new files in, the zip last) before any is made; deleting it is
-the commit point. A run that fails (an exception, a full disk) rolls the moves back at once; one that is
+the zip (of OUT as the moves will leave it) beside OUT.zip under a hidden name — while OUT stays as it was.
+Then one journal in OUT lists every move (old files out to 历史版本/ or to the stage, new files in, the zip
+last) before any is made; deleting it is the commit point. A run that fails (an exception, a full disk) rolls the moves back at once; one that is
 killed leaves the journal, and the next run rolls it back before doing anything else. A journal written
 before staging (moves: none; clean-up: every staging folder) lets the next run clear what a run stopped
 while staging left behind.
@@ -19,7 +19,7 @@ import os
 from pathlib import Path
 
 from wufei_docs.errors import OutputError
-from wufei_docs.files.fsutil import Journal, atomic_write_text, fsync_dir, journal_names_ok, move
+from wufei_docs.files.fsutil import Journal, atomic_write_bytes, fsync_dir, journal_names_ok, move
 
 JOURNAL = ".wufei-bundle-journal.json"
 STAGE = ".wufei-bundle-stage"  # OUT/STAGE/new: county files to move in; OUT/STAGE/old: the files they replace
@@ -71,7 +71,7 @@ class BundleSwitch:
             for name in zip_temp_names(self.zip_path):
                 with contextlib.suppress(FileNotFoundError):
                     (self.zip_path.parent / name).unlink()  # debris of an interrupted run (ours by name)
-        self._save()
+        self._save(durable=False)  # lost in a power cut, it would only leave hidden debris
         self.new.mkdir(parents=True)
 
     def add_package(self, folder: str, pending: Journal | None, prune: list[str]) -> None:
@@ -109,16 +109,17 @@ class BundleSwitch:
                 move(source, target)
         fsync_dir(self.out)
 
-    def switch_zip(self) -> None:
-        """The staged zip (made from OUT as it now is) replaces OUT.zip. Its moves enter the journal only
-        now: before this, a rollback leaves OUT.zip alone."""
+    def add_zip(self) -> None:
+        """The staged zip (made of OUT as the moves will leave it) is to replace OUT.zip."""
         assert self.zip_path is not None
-        here = self.zip_path.parent
         new, old = zip_temp_names(self.zip_path)
         if self.zip_path.exists():
             self.zip_moves.append((self.zip_path.name, old))
         self.zip_moves.append((new, self.zip_path.name))
-        self._save()
+
+    def run_zip(self) -> None:
+        assert self.zip_path is not None
+        here = self.zip_path.parent
         for src, dst in self.zip_moves:
             if (here / src).exists():
                 move(here / src, here / dst)
@@ -145,10 +146,12 @@ class BundleSwitch:
     def _journal(self) -> Journal:
         return Journal(self.out, self.moves, self.cleanup, self.created, name=JOURNAL)
 
-    def _save(self) -> None:
+    def _save(self, durable: bool = True) -> None:
         payload = {"moves": self.moves, "cleanup": self.cleanup, "created": self.created, "zip": self.zip_moves}
-        atomic_write_text(self.out / JOURNAL, json.dumps(payload, ensure_ascii=False, indent=1))
-        fsync_dir(self.out)
+        data = json.dumps(payload, ensure_ascii=False, indent=1).encode("utf-8")
+        atomic_write_bytes(self.out / JOURNAL, data, durable=durable)
+        if durable:
+            fsync_dir(self.out)
 
 
 def _parents(folder: str) -> list[str]:

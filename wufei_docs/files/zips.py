@@ -21,6 +21,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from stat import S_ISREG
 from typing import BinaryIO, NamedTuple
 
 _DOS_DATE = (0 << 9) | (1 << 5) | 1  # 1980-01-01
@@ -128,6 +129,7 @@ def zip_folder(
     meanwhile: Callable[[], None] | None = None,
     previous: Path | None = None,
     keep: Callable[[dict[str, list[int]]], None] | None = None,
+    moves: list[tuple[str, str]] | None = None,
 ) -> int:
     """Zip every file under `folder` into `target` (written via a temp file); returns the file count.
     Office files and PDFs are already compressed, so they are stored, which keeps this fast. Paths with a
@@ -141,11 +143,16 @@ def zip_folder(
 
     Staged (a county bundle): `previous` is the archive whose records may be copied (the current one, which
     `target` will replace later); the records are then handed to `keep` instead of being saved, so that the
-    caller saves them (`save_state`) once the archive has its final name."""
+    caller saves them (`save_state`) once the archive has its final name. `moves` (relative to `folder`, in
+    order, sources possibly hidden: staged files) are applied to the listing first: the archive is the one
+    of `folder` as it will be once they are made."""
     from wufei_docs.files.fsutil import atomic_replace_with
 
     listing = _listing(folder, exclude, skip)
-    files = [folder / r for r, _ in listing]
+    paths = {r: folder / r for r, _ in listing}
+    if moves:
+        listing, paths = _after_moves(folder, listing, moves, exclude, skip)
+    files = [paths[r] for r, _ in listing]
     root = prefix if prefix is not None else folder.name
     names = [f"{root}/{r}" if root else r for r, _ in listing]
     stats = [stat for _, stat in listing]
@@ -389,6 +396,37 @@ def _write_zip64(tmp: Path, files: list[Path], names: list[str]) -> None:
 
 def _stored(path: Path) -> bool:
     return path.suffix.lower() in _ALREADY_COMPRESSED
+
+
+def _after_moves(
+    folder: Path,
+    listing: list[tuple[str, list[int]]],
+    moves: list[tuple[str, str]],
+    exclude: frozenset[str],
+    skip: Callable[[tuple[str, ...]], bool] | None,
+) -> tuple[list[tuple[str, list[int]]], dict[str, Path]]:
+    """The listing (and each name's file) once `moves` are made: a moved file under its new name."""
+    tree = {rel: (folder / rel, stat) for rel, stat in listing}
+    for src, dst in moves:
+        entry = tree.pop(src, None)
+        if entry is None:  # a staged file (hidden, so not listed)
+            try:
+                st = os.stat(folder / src, follow_symlinks=False)
+            except OSError:
+                continue
+            if not S_ISREG(st.st_mode):
+                continue
+            entry = (folder / src, [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns])
+        tree[dst] = entry
+
+    def shown(rel: str) -> bool:
+        parts = tuple(rel.split("/"))
+        if any(p.startswith(".") or p in exclude for p in parts):
+            return False
+        return skip is None or not any(skip(parts[: i + 1]) for i in range(len(parts)))
+
+    names = sorted((r for r in tree if shown(r)), key=lambda r: tuple(r.split("/")))
+    return [(r, tree[r][1]) for r in names], {r: tree[r][0] for r in names}
 
 
 def _listing(
