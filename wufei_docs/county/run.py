@@ -190,8 +190,11 @@ def _bundle_locked(
                 from wufei_docs.files.zips import zip_folder
 
                 skip = outputs.zip_skip(frozenset(orphans))
-                zip_folder(out, change.new_zip, prefix=out.name, skip=skip, state=zip_state, previous=zip_path,
-                           keep=records.update, moves=change.moves)  # fmt: skip
+                try:
+                    zip_folder(out, change.new_zip, prefix=out.name, skip=skip, state=zip_state,
+                               previous=zip_path, keep=records.update, moves=change.moves)  # fmt: skip
+                except OSError as e:  # named after the zip, not its hidden temp name
+                    raise OSError(e.errno, e.strerror, str(zip_path)) if e.errno else e from None
                 change.add_zip()
             change.begin()
             change.run()
