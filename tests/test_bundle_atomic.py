@@ -443,3 +443,19 @@ def test_a_lock_held_by_a_run_in_this_process_is_refused_not_waited_for(tmp_path
         thread.start()
         thread.join()
     assert errors and "正被另一个 wufei 运行使用" in str(errors[0])
+
+
+def test_an_unchanged_rerun_keeps_the_zip_and_a_new_file_in_out_is_zipped(previous) -> None:
+    src, ev, out, _ = previous
+    bundle(src, ev, out, jobs=1)
+    zip_path = out.with_name("out.zip")
+    first = zip_path.stat()
+    bundle(src, ev, out, jobs=1)
+    again = zip_path.stat()
+    assert (again.st_ino, again.st_mtime_ns) == (first.st_ino, first.st_mtime_ns)  # not even rewritten
+    assert not (out / switch.JOURNAL).exists() and not (out / switch.STAGE).exists()
+    folder = next((out / "企业").iterdir())
+    (folder / "补充说明.txt").write_text("县里补充的说明\n", "utf-8")  # nothing of wufei's changes: only the zip
+    bundle(src, ev, out, jobs=1)
+    assert zip_path.stat().st_ino != first.st_ino
+    assert_consistent(out)

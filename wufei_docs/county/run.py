@@ -139,6 +139,7 @@ def _bundle_locked(
     if (out / CACHE_DIR).is_symlink():
         raise OutputError(f"{out / CACHE_DIR} 是符号链接，为安全起见不向其中写入；请删除它后重试")
     recovered = switch.recover(out)
+    wanted_zip = zip_path
     zip_state = out / CACHE_DIR / "zip.data"
     if zip_path is not None:
         check_zip(out, zip_path, zip_state)
@@ -186,35 +187,62 @@ def _bundle_locked(
             for name in staged:
                 change.add_file(name)
             records: dict[str, list[int]] = {}
+            skip = outputs.zip_skip(frozenset(orphans))
+            if zip_path is not None and not change.moves and _zip_current(out, zip_path, zip_state, skip):
+                zip_path = None  # nothing changed: OUT.zip is the archive this run would write
             if zip_path is not None:
                 from wufei_docs.files.zips import zip_folder
 
-                skip = outputs.zip_skip(frozenset(orphans))
                 try:
                     zip_folder(out, change.new_zip, prefix=out.name, skip=skip, state=zip_state,
                                previous=zip_path, keep=records.update, moves=change.moves)  # fmt: skip
                 except OSError as e:  # named after the zip, not its hidden temp name
                     raise OSError(e.errno, e.strerror, str(zip_path)) if e.errno else e from None
-                change.add_zip()
-            change.begin()
-            change.run()
-            if zip_path is not None:
-                change.run_zip()
-            change.commit()
+            if not change.moves:
+                change.only_zip(rebuilt=zip_path is not None)
+            else:
+                if zip_path is not None:
+                    change.add_zip()
+                change.begin()
+                change.run()
+                if zip_path is not None:
+                    change.run_zip()
+                change.commit()
         except BaseException:
             change.rollback()
             raise
     # the records for the next run, once the new bundle is in place (a crash before only costs time)
-    report.zip_path = zip_path
+    report.zip_path = wanted_zip
     if zip_path is not None:
         from wufei_docs.files.zips import save_state
 
+        _restat_moved(out, change.moves, records)
         save_state(zip_state, zip_path, records)
     if county is not None:
         county.end()
     cache.save(outputs.records(assessed, out))
     remember_evaluation()
+    change.wait()
     return report
+
+
+def _restat_moved(out: Path, moves: list[tuple[str, str]], records: dict[str, list[int]]) -> None:
+    """The zip's records name each member's file by its stat; a file the switch moved in has a new ctime
+    (a rename sets it): record the stat it has now, so that the next run sees it unchanged."""
+    import os
+
+    for _, dst in moves:
+        record = records.get(f"{out.name}/{dst}")
+        if record is not None:
+            with contextlib.suppress(OSError):
+                st = os.stat(out / dst, follow_symlinks=False)
+                record[:4] = [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+
+
+def _zip_current(out: Path, zip_path: Path, state: Path, skip: Callable[[tuple[str, ...]], bool]) -> bool:
+    from wufei_docs.files.zips import zip_is_current
+
+    return zip_is_current(out, zip_path, state, prefix=out.name, skip=skip)
 
 
 class Run:

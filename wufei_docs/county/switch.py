@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import threading
 from pathlib import Path
 
 from wufei_docs.errors import OutputError
@@ -41,6 +42,8 @@ class BundleSwitch:
         self.cleanup: list[str] = [STAGE]
         self.zip_moves: list[tuple[str, str]] = []
         self.prune: list[tuple[str, list[str]]] = []
+        self.journalled = False  # a journal is on disk
+        self.releasing: threading.Thread | None = None  # deleting the replaced zip
 
     @property
     def new(self) -> Path:
@@ -71,8 +74,8 @@ class BundleSwitch:
             for name in zip_temp_names(self.zip_path):
                 with contextlib.suppress(FileNotFoundError):
                     (self.zip_path.parent / name).unlink()  # debris of an interrupted run (ours by name)
-        self._save(durable=False)  # lost in a power cut, it would only leave hidden debris
-        self.new.mkdir(parents=True)
+        if package_folders:  # (without, a stopped run leaves only the stage, which the next run clears)
+            self._save(durable=False)  # lost in a power cut, it would only leave hidden debris
 
     def add_package(self, folder: str, pending: Journal | None, prune: list[str]) -> None:
         """A package folder's switch (write_package(defer=True)), folded into this one."""
@@ -95,7 +98,7 @@ class BundleSwitch:
 
     def begin(self) -> None:
         """Write the journal with every move: from here a stopped run is rolled back by the next one."""
-        (self.out / STAGE / "old").mkdir(exist_ok=True)
+        (self.out / STAGE / "old").mkdir(parents=True, exist_ok=True)
         self._save()
 
     def run(self) -> None:
@@ -125,19 +128,36 @@ class BundleSwitch:
                 move(here / src, here / dst)
         fsync_dir(here)
 
+    def only_zip(self, rebuilt: bool) -> None:
+        """Nothing in OUT changes: no journal is needed, the zip (if `rebuilt`) replaces OUT.zip in one
+        rename, the stage goes."""
+        from wufei_docs.files.fsutil import remove_tree
+
+        if rebuilt:
+            assert self.zip_path is not None
+            move(self.new_zip, self.zip_path)
+        if self.journalled:
+            (self.out / JOURNAL).unlink()
+        remove_tree(self.out / STAGE)
+
     def commit(self) -> None:
-        """The commit point (the journal goes), then the clearing up: stage, staging folders, the old zip,
-        sub-folders a package no longer uses."""
+        """The commit point (the journal goes), then the clearing up: stage, staging folders, sub-folders a
+        package no longer uses; the replaced zip is deleted by a thread (`wait`)."""
         from wufei_docs.files.fsutil import prune_empty_dirs
 
         journal = self._journal()
         journal.commit()
         if self.zip_path is not None:
-            with contextlib.suppress(FileNotFoundError):
-                self.zip_path.with_name(zip_temp_names(self.zip_path)[1]).unlink()
+            old = self.zip_path.with_name(zip_temp_names(self.zip_path)[1])
+            self.releasing = threading.Thread(target=old.unlink, kwargs={"missing_ok": True}, name="wufei-old-zip")
+            self.releasing.start()
         for folder, names in self.prune:
             with contextlib.suppress(OSError):
                 prune_empty_dirs(self.out / folder, names)
+
+    def wait(self) -> None:
+        if self.releasing is not None:
+            self.releasing.join()
 
     def rollback(self) -> None:
         """Undo what was done (zip first, newest move first), drop what was staged or created."""
@@ -150,6 +170,7 @@ class BundleSwitch:
         payload = {"moves": self.moves, "cleanup": self.cleanup, "created": self.created, "zip": self.zip_moves}
         data = json.dumps(payload, ensure_ascii=False, indent=1).encode("utf-8")
         atomic_write_bytes(self.out / JOURNAL, data, durable=durable)
+        self.journalled = True
         if durable:
             fsync_dir(self.out)
 

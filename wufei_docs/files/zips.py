@@ -187,6 +187,30 @@ def zip_folder(
     return len(files)
 
 
+def zip_is_current(
+    folder: Path,
+    target: Path,
+    state: Path,
+    *,
+    prefix: str | None = None,
+    skip: Callable[[tuple[str, ...]], bool] | None = None,
+) -> bool:
+    """Whether `zip_folder(folder, target, …)` would write the very archive `target` already is: the
+    records saved with it (`state`) name the same members, in order, each from a file whose inode, size,
+    mtime and ctime are unchanged. Costs a listing of `folder`, no read of any file."""
+    records = _load_state(state, target)
+    if not records:
+        return False
+    listing = _listing(folder, frozenset(), skip)
+    root = prefix if prefix is not None else folder.name
+    if len(listing) != len(records):
+        return False
+    for (rel, stat), (name, record) in zip(listing, records.items(), strict=True):
+        if name != (f"{root}/{rel}" if root else rel) or not isinstance(record, list) or record[:4] != stat:
+            return False
+    return True
+
+
 class _Entry(NamedTuple):  # a tuple: a bundle zip has ~1000 of them to make on every re-run
     name: bytes
     method: int
