@@ -146,3 +146,29 @@ def test_without_a_contact_the_line_is_left_out(cli, tmp_path: Path) -> None:
     letter = paragraphs(out / "推荐函.docx")
     assert not any("联系人" in p or "联系电话" in p for p in letter)
     assert "相关申报材料电子版随函报送，请予审核。" in letter
+
+
+@pytest.mark.parametrize(
+    ("received", "evaluated", "recommended", "expected"),
+    [
+        (2, 2, 2, "对辖区内受理的 2 家企业进行了验收评估。经评估，以下 2 家企业硬性指标全部满足、核定分均不低于 90 分"),
+        (
+            3,
+            2,
+            1,
+            "共受理辖区内企业申报 3 家，对其中 2 家企业进行了验收评估。经评估，以下 1 家企业硬性指标全部满足、核定分不低于",
+        ),
+        (1, 2, 0, "共受理辖区内企业申报 1 家，对辖区内 2 家企业进行了验收评估。经评估，本次暂无企业达到创建要求。"),
+        (2, 0, 0, "共受理辖区内企业申报 2 家，尚未完成验收评估。本次暂无推荐的企业。"),
+    ],
+)
+def test_opening_counts_read_as_written(received: int, evaluated: int, recommended: int, expected: str) -> None:
+    from wufei_docs.county.documents import Counts, _opening, _others_sentence
+
+    counts = Counts(files=4, own=3, received=received, evaluated=evaluated, recommended=recommended, foreign=1,
+                    failed=0)  # fmt: skip
+    assert expected in _opening(counts, [])
+    others = _others_sentence(counts)
+    assert others.startswith("另有 ") == bool(recommended)
+    assert f"{3 - recommended} 家辖区内企业" in others and "1 家企业不属本县（市、区）" in others
+    assert not others.endswith("；") and others.endswith("。")

@@ -134,20 +134,26 @@ class Counts:
 def _opening(counts: Counts, partners: list[str]) -> str:
     with_ = f"会同{'、'.join(partners)}，" if partners else ""
     text = f"根据《赣州市“无废工厂”创建实施方案》要求，我局{with_}对照《赣州市“无废工厂”评价指标》，"
-    if counts.received == counts.evaluated:
-        text += f"对辖区内受理的 {counts.evaluated} 家企业进行了验收评估。"
-    else:
-        text += f"共受理辖区内企业申报 {counts.received} 家，对其中 {counts.evaluated} 家企业进行了验收评估。"
+    r, v = counts.received, counts.evaluated
+    if v == 0:
+        text += f"共受理辖区内企业申报 {r} 家，尚未完成验收评估。" if r else "本次没有受理和验收评估的辖区内企业。"
+    elif r == v:
+        text += f"对辖区内受理的 {v} 家企业进行了验收评估。"
+    elif v < r:
+        text += f"共受理辖区内企业申报 {r} 家，对其中 {v} 家企业进行了验收评估。"
+    else:  # evaluation entries without a 受理 date (each one warned about in the summary)
+        text += f"共受理辖区内企业申报 {r} 家，对辖区内 {v} 家企业进行了验收评估。"
     k = counts.recommended
     if k == 0:
-        return text + "经评估，本次暂无企业达到创建要求。"
+        return text + ("经评估，本次暂无企业达到创建要求。" if v else "本次暂无推荐的企业。")
     if k == 1:
         return text + "经评估，以下 1 家企业硬性指标全部满足、核定分不低于 90 分，达到创建要求，现予推荐："
     return text + f"经评估，以下 {k} 家企业硬性指标全部满足、核定分均不低于 90 分，达到创建要求，现予推荐："
 
 
 def _others_sentence(counts: Counts) -> str:
-    """The enterprises not recommended, each kind in its own clause (only those there are)."""
+    """The enterprises not recommended, each kind in its own clause (only those there are); “另有” only
+    after a list of recommended ones."""
     parts = []
     own_not = counts.own - counts.recommended
     if own_not:
@@ -158,7 +164,7 @@ def _others_sentence(counts: Counts) -> str:
         parts.append(f"{counts.failed} 个申报文件数据无效，未予评估")
     if not parts:
         return ""
-    return "另有 " + "；".join(parts) + "。未推荐原因见推荐名单。"
+    return ("另有 " if counts.recommended else "") + "；".join(parts) + "。未推荐原因见推荐名单。"
 
 
 def _entry_view(no: int, e: Entry) -> dict[str, Any]:
