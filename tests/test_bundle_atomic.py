@@ -459,3 +459,19 @@ def test_an_unchanged_rerun_keeps_the_zip_and_a_new_file_in_out_is_zipped(previo
     bundle(src, ev, out, jobs=1)
     assert zip_path.stat().st_ino != first.st_ino
     assert_consistent(out)
+
+
+def test_the_next_run_rolls_back_a_stopped_switch_and_says_so(previous, base, monkeypatch) -> None:
+    """A run stopped mid-switch with no chance to roll back (as kill -9 would leave it): the next run rolls
+    the switch back first, says so, and completes."""
+    src, ev, out, before = previous
+    monkeypatch.setattr(switch, "move", failing_at(4, switch.move))
+    monkeypatch.setattr(switch.BundleSwitch, "rollback", lambda self: None)
+    with pytest.raises(OSError):
+        bundle(src, ev, out, jobs=1)
+    assert (out / switch.JOURNAL).exists() and snapshot(out) != before  # half switched
+    monkeypatch.undo()
+    report = bundle(src, ev, out, jobs=1)
+    assert report.notes == [f"{out}：上次运行中断，已先恢复到中断前的推荐材料"]
+    assert_consistent(out)
+    assert comparable(out) == base["fresh"]

@@ -40,7 +40,7 @@ def bundle_cmd(
                 zip_output=not no_zip,
                 wait=wait,
             )
-        for line in summary_lines(report):
+        for line in [*report.notes, *summary_lines(report)]:
             out(line)
         rebuilt = len(report.rebuilt)
         out(

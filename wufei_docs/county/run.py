@@ -163,11 +163,11 @@ def _bundle_locked(
             "确认不再需要后可删除此文件夹"
             for name in orphans
         ]
-        if recovered:
-            warnings.insert(0, f"{out}：上次运行中断，已恢复到中断前的推荐材料")
         todo = run.stale(assessed)
         rubric_id = next((a.rubric for a in assessed if a.rubric), "ganzhou-2023")
         report = BundleReport(out, None, evaluation.county, rubric_id, ordered([a.entry for a in assessed]), warnings)
+        if recovered:
+            report.notes.append(f"{out}：上次运行中断，已先恢复到中断前的推荐材料")
         outputs.check_package_folders(out, todo)
         change = switch.BundleSwitch(out, zip_path)
         change.prepare([a.entry.folder for a in todo if a.entry.folder], DEFERRED_STAGING)

@@ -82,6 +82,7 @@ class BundleReport:
     rubric: str
     entries: list[Entry]
     warnings: list[str]
+    notes: list[str] = field(default_factory=list)  # about this run, not the bundle: shown, never written
 
     @property
     def recommended(self) -> list[Entry]:
