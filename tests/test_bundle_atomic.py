@@ -475,3 +475,12 @@ def test_the_next_run_rolls_back_a_stopped_switch_and_says_so(previous, base, mo
     assert report.notes == [f"{out}：上次运行中断，已先恢复到中断前的推荐材料"]
     assert_consistent(out)
     assert comparable(out) == base["fresh"]
+
+
+def test_no_zip_leaves_an_earlier_zip_and_says_it_is_out_of_date(previous) -> None:
+    src, ev, out, before = previous
+    report = bundle(src, ev, out, jobs=1, zip_output=False)
+    zip_path = out.with_name("out.zip")
+    assert snapshot(out)["../out.zip"] == before["../out.zip"]
+    assert report.notes == [f"{zip_path} 是以前生成的压缩包，未随本次（--no-zip）更新，与推荐材料不再一致"]
+    assert_consistent(out, zipped=False)

@@ -133,7 +133,7 @@ def _bundle_locked(
     """The flow, under OUT's lock: recover, check, assess, stage, switch, remember."""
     from wufei_docs.county import cache as bundle_cache
     from wufei_docs.county import switch
-    from wufei_docs.county.target import check_zip
+    from wufei_docs.county.target import check_zip, zip_path_for
     from wufei_docs.package.writer import DEFERRED_STAGING
 
     if (out / CACHE_DIR).is_symlink():
@@ -213,6 +213,9 @@ def _bundle_locked(
             raise
     # the records for the next run, once the new bundle is in place (a crash before only costs time)
     report.zip_path = wanted_zip
+    stale_zip = zip_path_for(out)
+    if wanted_zip is None and change.moves and stale_zip.is_file():
+        report.notes.append(f"{stale_zip} 是以前生成的压缩包，未随本次（--no-zip）更新，与推荐材料不再一致")
     if zip_path is not None:
         from wufei_docs.files.zips import save_state
 
