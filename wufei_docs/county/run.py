@@ -29,6 +29,7 @@ from wufei_docs.loading import XLSX_SUFFIXES, YAML_SUFFIXES
 if TYPE_CHECKING:
     from wufei_docs.county.cache import AssessCache
     from wufei_docs.county.outputs import CountyWork
+    from wufei_docs.county.switch import BundleSwitch
     from wufei_docs.model import Evaluation
 
 __all__ = ["BundleReport", "Entry", "bundle", "discover"]
@@ -176,38 +177,9 @@ def _bundle_locked(
             county = outputs.county_documents(report, evaluation, templates, cache.key, change.new)
             run.produce_all(todo, county)
             workers.release()  # they end while this process stages the rest and switches
-            for a in todo:
-                if a.staged is not None and a.entry.folder is not None:
-                    change.add_package(a.entry.folder, a.staged.pending, a.staged.prune)
-            staged = list(county.tasks) if county is not None else []
-            staged += [name for name, wrote in (
-                ("bundle.json", outputs.write_bundle_json(report, evaluation, change.new)),
-                (outputs.SUMMARY, outputs.write_summary(report, change.new)),
-            ) if wrote]  # fmt: skip
-            for name in staged:
-                change.add_file(name)
-            records: dict[str, list[int]] = {}
-            skip = outputs.zip_skip(frozenset(orphans))
-            if zip_path is not None and not change.moves and _zip_current(out, zip_path, zip_state, skip):
-                zip_path = None  # nothing changed: OUT.zip is the archive this run would write
-            if zip_path is not None:
-                from wufei_docs.files.zips import zip_folder
-
-                try:
-                    zip_folder(out, change.new_zip, prefix=out.name, skip=skip, state=zip_state,
-                               previous=zip_path, keep=records.update, moves=change.moves)  # fmt: skip
-                except OSError as e:  # named after the zip, not its hidden temp name
-                    raise OSError(e.errno, e.strerror, str(zip_path)) if e.errno else e from None
-            if not change.moves:
-                change.only_zip(rebuilt=zip_path is not None)
-            else:
-                if zip_path is not None:
-                    change.add_zip()
-                change.begin()
-                change.run()
-                if zip_path is not None:
-                    change.run_zip()
-                change.commit()
+            _plan_switch(change, todo, county, report, evaluation)
+            zip_path, records = _stage_zip(change, zip_state, outputs.zip_skip(frozenset(orphans)))
+            change.switch(zip_path is not None)
         except BaseException:
             change.rollback()
             raise
@@ -229,6 +201,42 @@ def _bundle_locked(
     return report
 
 
+def _plan_switch(
+    change: BundleSwitch, todo: list[Assessed], county: CountyWork | None, report: BundleReport, evaluation: Evaluation
+) -> None:
+    """Every package's switch, and the county files this run staged (bundle.json and 汇总.txt only when
+    they change)."""
+    for a in todo:
+        if a.staged is not None and a.entry.folder is not None:
+            change.add_package(a.entry.folder, a.staged.pending, a.staged.prune)
+    staged = list(county.tasks) if county is not None else []
+    staged += [name for name, wrote in (
+        ("bundle.json", outputs.write_bundle_json(report, evaluation, change.new)),
+        (outputs.SUMMARY, outputs.write_summary(report, change.new)),
+    ) if wrote]  # fmt: skip
+    for name in staged:
+        change.add_file(name)
+
+
+def _stage_zip(
+    change: BundleSwitch, state: Path, skip: Callable[[tuple[str, ...]], bool]
+) -> tuple[Path | None, dict[str, list[int]]]:
+    """The zip of OUT as the switch will leave it, staged beside OUT.zip; (None, {}) when there is to be
+    no zip, or when nothing changed and OUT.zip already is that archive."""
+    from wufei_docs.files.zips import zip_folder, zip_is_current
+
+    out, zip_path = change.out, change.zip_path
+    records: dict[str, list[int]] = {}
+    if zip_path is None or (not change.moves and zip_is_current(out, zip_path, state, prefix=out.name, skip=skip)):
+        return None, records
+    try:
+        zip_folder(out, change.new_zip, prefix=out.name, skip=skip, state=state, previous=zip_path,
+                   keep=records.update, moves=change.moves)  # fmt: skip
+    except OSError as e:  # named after the zip, not its hidden temp name
+        raise OSError(e.errno, e.strerror, str(zip_path)) if e.errno else e from None
+    return zip_path, records
+
+
 def _restat_moved(out: Path, moves: list[tuple[str, str]], records: dict[str, list[int]]) -> None:
     """The zip's records name each member's file by its stat; a file the switch moved in has a new ctime
     (a rename sets it): record the stat it has now, so that the next run sees it unchanged."""
@@ -240,12 +248,6 @@ def _restat_moved(out: Path, moves: list[tuple[str, str]], records: dict[str, li
             with contextlib.suppress(OSError):
                 st = os.stat(out / dst, follow_symlinks=False)
                 record[:4] = [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
-
-
-def _zip_current(out: Path, zip_path: Path, state: Path, skip: Callable[[tuple[str, ...]], bool]) -> bool:
-    from wufei_docs.files.zips import zip_is_current
-
-    return zip_is_current(out, zip_path, state, prefix=out.name, skip=skip)
 
 
 class Run:

@@ -128,6 +128,19 @@ class BundleSwitch:
                 move(here / src, here / dst)
         fsync_dir(here)
 
+    def switch(self, zipped: bool) -> None:
+        """Make the staged bundle current (`zipped`: with the staged zip)."""
+        if not self.moves:
+            self.only_zip(zipped)
+            return
+        if zipped:
+            self.add_zip()
+        self.begin()
+        self.run()
+        if zipped:
+            self.run_zip()
+        self.commit()
+
     def only_zip(self, rebuilt: bool) -> None:
         """Nothing in OUT changes: no journal is needed, the zip (if `rebuilt`) replaces OUT.zip in one
         rename, the stage goes."""
