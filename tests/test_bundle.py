@@ -84,7 +84,7 @@ def test_done_when_recommended_list_by_uscc(cli, county, tmp_path) -> None:
     )
     assert others[VETO] == "否决（硬性指标 H2 不满足）"
     assert others[PULLED] == "核定分 88 低于 90 分"
-    assert others[UNEVALUATED] == "未验收评估"
+    assert others[UNEVALUATED] == "属南康区，非本县（市、区）企业；未验收评估"
     assert any(reason.startswith("文件无效：") for reason in others.values())
 
     # complete packages for every valid enterprise

@@ -19,13 +19,17 @@ def bundle_cmd(
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="并行进程数（默认：CPU 核数）。")] = None,
     templates: Annotated[Path | None, typer.Option("--templates", help="自定义模板文件夹。")] = None,
     no_zip: Annotated[bool, typer.Option("--no-zip", help="不生成 zip 压缩包。")] = False,
+    wait: Annotated[
+        float, typer.Option("--wait", min=0, help="输出文件夹正被另一次运行使用时，最多等待的秒数。")
+    ] = 30.0,
 ) -> None:
     """生成县级推荐材料：推荐名单（xlsx/docx）、推荐函、各企业申报材料（附核定分）及 zip 压缩包。"""
     with handled():
         from wufei_docs.county.outputs import summary_lines
         from wufei_docs.county.run import bundle
+        from wufei_docs.files.oserrors import reported
 
-        with _progress() as notify:
+        with _progress() as notify, reported(output):  # a system refusal named with the output folder
             report = bundle(
                 folder,
                 evaluation,
@@ -35,8 +39,9 @@ def bundle_cmd(
                 templates=templates,
                 progress=notify,
                 zip_output=not no_zip,
+                wait=wait,
             )
-        for line in summary_lines(report):
+        for line in [*report.notes, *summary_lines(report)]:
             out(line)
         rebuilt = len(report.rebuilt)
         out(

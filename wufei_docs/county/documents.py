@@ -6,6 +6,7 @@ recomputed here.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -65,15 +66,14 @@ def write_list_xlsx(report: BundleReport, target: Path) -> None:
 
 
 def issuer_name(evaluation: Evaluation) -> str:
-    """The county 工信局 signing the letter: the evaluator that is one, else the standard name."""
-    for name in evaluation.evaluators:
-        if "工信" in name or "工业和信息化" in name or "企工局" in name:
-            return name
-    return f"{evaluation.county}工业和信息化局"
+    """Who signs the letter: the first evaluator, as the evaluation names it (the lead 工信局), else the
+    standard name of the county's bureau."""
+    return evaluation.evaluators[0] if evaluation.evaluators else f"{evaluation.county}工业和信息化局"
 
 
 def county_view(report: BundleReport, evaluation: Evaluation) -> dict[str, Any]:
-    """The view model of 推荐名单.docx and 推荐函.docx: every sentence and number decided here."""
+    """The view model of 推荐名单.docx and 推荐函.docx: every sentence and number decided here, from the
+    same Entries as bundle.json (counts: see `Counts`)."""
     from wufei_docs.county.rules import bundle_date
     from wufei_docs.render.numfmt import cn_date
 
@@ -82,34 +82,89 @@ def county_view(report: BundleReport, evaluation: Evaluation) -> dict[str, Any]:
         entry["end"] = "。" if i == len(recommended) else "；"
     others = [_entry_view(i, e) for i, e in enumerate(report.not_recommended, 1)]
     date = bundle_date(evaluation)
-    partners = [n for n in evaluation.evaluators if n != issuer_name(evaluation)]
-    total = len(report.entries)
-    with_ = f"会同{'、'.join(partners)}，" if partners else ""
-    opening = (
-        f"根据《赣州市“无废工厂”创建实施方案》要求，我局{with_}对照《赣州市“无废工厂”评价指标》，"
-        f"对辖区内申报的 {total} 家企业进行了验收评估。"
-    )
-    if recommended:
-        opening += f"经评估，{len(recommended)} 家企业硬性指标全部满足、核定分不低于 90 分，达到创建要求，现推荐如下："
-    else:
-        opening += "经评估，本次暂无企业达到创建要求。"
-    others_sentence = (
-        f"另有 {len(others)} 家企业未达到要求或材料不全，暂不推荐（原因见推荐名单）。" if others and recommended else ""
-    )
+    counts = Counts.of(report)
+    issuer = issuer_name(evaluation)
+    contact = evaluation.contact
     return {
         "doc": {
             "county": evaluation.county,
-            "issuer": issuer_name(evaluation),
+            "issuer": issuer,
             "recipient": "赣州市工业和信息化局",
-            "evaluators": "、".join(evaluation.evaluators) or issuer_name(evaluation),
+            "evaluators": "、".join(evaluation.evaluators) or issuer,
             "date_text": cn_date(date) if date else "　　　　年　　月　　日",
-            "subtitle": f"（共受理 {total} 家，推荐 {len(recommended)} 家）",
-            "opening": opening,
-            "others_sentence": others_sentence,
+            "subtitle": f"（共受理 {counts.received} 家，验收评估 {counts.evaluated} 家，推荐 {counts.recommended} 家）",
+            "opening": _opening(counts, evaluation.evaluators[1:]),
+            "others_sentence": _others_sentence(counts),
+            "contact": f"联系人：{contact.name}　　联系电话：{contact.phone}" if contact is not None else "",
         },
         "recommended": recommended,
         "others": others,
     }
+
+
+@dataclass(frozen=True)
+class Counts:
+    """What the letter, the list and the summary count. Only this county's enterprises (valid files whose
+    unit is in the evaluation's county) are counted as 受理 (a 受理 date in the evaluation), 验收评估 (an
+    evaluation entry) or 推荐; other counties' enterprises and invalid files are counted apart."""
+
+    files: int
+    own: int
+    received: int
+    evaluated: int
+    recommended: int
+    foreign: int
+    failed: int
+
+    @classmethod
+    def of(cls, report: BundleReport) -> Counts:
+        valid = [e for e in report.entries if e.error is None]
+        own = [e for e in valid if e.county == report.county]
+        return cls(
+            files=len(report.entries),
+            own=len(own),
+            received=sum(1 for e in own if e.received),
+            evaluated=sum(1 for e in own if e.evaluated_total is not None),
+            recommended=sum(1 for e in own if e.recommended),
+            foreign=len(valid) - len(own),
+            failed=len(report.entries) - len(valid),
+        )
+
+
+def _opening(counts: Counts, partners: list[str]) -> str:
+    with_ = f"会同{'、'.join(partners)}，" if partners else ""
+    text = f"根据《赣州市“无废工厂”创建实施方案》要求，我局{with_}对照《赣州市“无废工厂”评价指标》，"
+    r, v = counts.received, counts.evaluated
+    if v == 0:
+        text += f"共受理辖区内企业申报 {r} 家，尚未完成验收评估。" if r else "本次没有受理和验收评估的辖区内企业。"
+    elif r == v:
+        text += f"对辖区内受理的 {v} 家企业进行了验收评估。"
+    elif v < r:
+        text += f"共受理辖区内企业申报 {r} 家，对其中 {v} 家企业进行了验收评估。"
+    else:  # evaluation entries without a 受理 date (each one warned about in the summary)
+        text += f"共受理辖区内企业申报 {r} 家，对辖区内 {v} 家企业进行了验收评估。"
+    k = counts.recommended
+    if k == 0:
+        return text + ("经评估，本次暂无企业达到创建要求。" if v else "本次暂无推荐的企业。")
+    if k == 1:
+        return text + "经评估，以下 1 家企业硬性指标全部满足、核定分不低于 90 分，达到创建要求，现予推荐："
+    return text + f"经评估，以下 {k} 家企业硬性指标全部满足、核定分均不低于 90 分，达到创建要求，现予推荐："
+
+
+def _others_sentence(counts: Counts) -> str:
+    """The enterprises not recommended, each kind in its own clause (only those there are); “另有” only
+    after a list of recommended ones."""
+    parts = []
+    own_not = counts.own - counts.recommended
+    if own_not:
+        parts.append(f"{own_not} 家辖区内企业未达到创建要求或未完成验收评估，暂不推荐")
+    if counts.foreign:
+        parts.append(f"{counts.foreign} 家企业不属本县（市、区），不予推荐")
+    if counts.failed:
+        parts.append(f"{counts.failed} 个申报文件数据无效，未予评估")
+    if not parts:
+        return ""
+    return ("另有 " if counts.recommended else "") + "；".join(parts) + "。未推荐原因见推荐名单。"
 
 
 def _entry_view(no: int, e: Entry) -> dict[str, Any]:
@@ -131,16 +186,18 @@ def _fmt(value: float | None) -> str:
     return "—" if value is None else f"{value:g}"
 
 
-def county_tasks(report: BundleReport, context: dict[str, Any], *, templates: Path | None = None) -> dict[str, Task]:
-    """推荐名单.xlsx/.docx and 推荐函.docx as tasks by file name, each writing its file
-    atomically; `context` is county_view(report, evaluation). The .docx tasks carry plain data, so a bundle
+def county_tasks(
+    report: BundleReport, context: dict[str, Any], into: Path, *, templates: Path | None = None
+) -> dict[str, Task]:
+    """推荐名单.xlsx/.docx and 推荐函.docx as tasks by file name, each writing its file into the folder
+    `into`; `context` is county_view(report, evaluation). The .docx tasks carry plain data, so a bundle
     helper process can run them too."""
     from wufei_docs.render.templates import COUNTY_LETTER, COUNTY_LIST, template_path
 
     return {
-        LIST_XLSX: Task(write_list_xlsx, (report, report.out / LIST_XLSX)),
-        LIST_DOCX: Task(write_docx, (template_path(COUNTY_LIST, templates), context, report.out / LIST_DOCX)),
-        LETTER_DOCX: Task(write_docx, (template_path(COUNTY_LETTER, templates), context, report.out / LETTER_DOCX)),
+        LIST_XLSX: Task(write_list_xlsx, (report, into / LIST_XLSX)),
+        LIST_DOCX: Task(write_docx, (template_path(COUNTY_LIST, templates), context, into / LIST_DOCX)),
+        LETTER_DOCX: Task(write_docx, (template_path(COUNTY_LETTER, templates), context, into / LETTER_DOCX)),
     }
 
 

@@ -16,6 +16,7 @@ from wufei_docs.county.rules import bundle_date
 from wufei_docs.county.types import ENTERPRISE_FOLDER, Assessed, BundleReport
 from wufei_docs.errors import OutputError
 from wufei_docs.files import oserrors
+from wufei_docs.files.fsutil import Journal
 from wufei_docs.files.names import HISTORY, MANIFEST
 from wufei_docs.model import Evaluation
 
@@ -78,8 +79,6 @@ def _package_history(parts: tuple[str, ...]) -> bool:
 def package_files(target: Path, fingerprint: str) -> dict[str, str] | None:
     """The file hashes of the package in `target` if it is complete and built from `fingerprint`
     (same test as package.package_is_current, reading the manifest once)."""
-    from wufei_docs.files.fsutil import Journal
-
     try:
         manifest = json.loads((target / MANIFEST).read_bytes())
     except (OSError, ValueError):
@@ -94,14 +93,33 @@ def package_files(target: Path, fingerprint: str) -> dict[str, str] | None:
     return {str(k): str(v) for k, v in files.items()}
 
 
-def write_package_at(package: Any, out: Path, folder: str | None) -> tuple[dict[str, str], dict[str, Any]]:
-    from wufei_docs.county.cache import package_record
-    from wufei_docs.package.writer import write_package
+def write_package_at(package: Any, out: Path, folder: str | None) -> tuple[dict[str, str], Staged]:
+    """Stage the package in its folder (nothing there changes until the bundle's switch); returns the file
+    hashes of the version it will hold and the folder's switch."""
+    from wufei_docs.package.writer import DEFERRED_STAGING, write_package
 
     assert folder is not None
-    write_package(package, out / folder)
-    files = package_files(out / folder, package.fingerprint) or {}
-    return files, package_record(out, folder, files)
+    target = out / folder
+    report = write_package(package, target, defer=True)
+    staged = target / DEFERRED_STAGING / MANIFEST
+    files = _manifest_files(staged if report.pending is not None and staged.is_file() else target / MANIFEST)
+    return files, Staged(report.pending, report.prune)
+
+
+@dataclass(frozen=True)
+class Staged:
+    """A package folder's switch, to be done with the bundle's (None: nothing to move)."""
+
+    pending: Journal | None
+    prune: list[str]
+
+
+def _manifest_files(path: Path) -> dict[str, str]:
+    try:
+        files = json.loads(path.read_bytes()).get("files")
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return {str(k): str(v) for k, v in files.items()} if isinstance(files, dict) else {}
 
 
 def records(assessed: list[Assessed], out: Path) -> dict[str, dict[str, Any]]:
@@ -139,10 +157,10 @@ class CountyWork:
 
 
 def county_documents(
-    report: BundleReport, evaluation: Evaluation, templates: Path | None, key: str
+    report: BundleReport, evaluation: Evaluation, templates: Path | None, key: str, into: Path
 ) -> CountyWork | None:
-    """What writes 推荐名单 and 推荐函, or None when the last run wrote them from the same data and they
-    are untouched."""
+    """What writes 推荐名单 and 推荐函 into the folder `into` (the bundle's stage), or None when the last
+    run wrote them from the same data and they are untouched."""
     from wufei_docs.county.cache import county_unchanged, digest
     from wufei_docs.county.documents import LETTER_DOCX, LIST_DOCX, LIST_XLSX, county_tasks, county_view, list_rows
     from wufei_docs.files.jsonfmt import canonical
@@ -157,10 +175,11 @@ def county_documents(
     data_key = digest(key.encode() + canonical(shown))
     if county_unchanged(report.out, data_key, names):
         return None
-    return CountyWork(report.out, data_key, county_tasks(report, view, templates=templates))
+    return CountyWork(report.out, data_key, county_tasks(report, view, into, templates=templates))
 
 
-def write_bundle_json(report: BundleReport, evaluation: Evaluation) -> None:
+def write_bundle_json(report: BundleReport, evaluation: Evaluation, into: Path) -> bool:
+    """Stage bundle.json in `into` if it differs from OUT's; True if staged."""
     date = bundle_date(evaluation)
     payload = {
         "format": BUNDLE_FORMAT,
@@ -175,16 +194,19 @@ def write_bundle_json(report: BundleReport, evaluation: Evaluation) -> None:
     }
     from wufei_docs.files.jsonfmt import readable_json
 
-    _write_if_changed(report.out / "bundle.json", readable_json(payload) + "\n")
+    return _stage_if_changed(report.out, "bundle.json", readable_json(payload) + "\n", into)
 
 
 def summary_lines(report: BundleReport) -> list[str]:
-    total = len(report.entries)
-    lines = [
-        f"{report.county} “无废工厂” 验收评估汇总",
-        f"企业文件 {total} 个：推荐 {len(report.recommended)} 家，未推荐 {len(report.not_recommended)} 家"
-        f"（其中文件无效 {len(report.failed)} 个）。",
-    ]
+    from wufei_docs.county.documents import Counts
+
+    c = Counts.of(report)
+    counted = f"企业文件 {c.files} 个：本县（市、区）企业 {c.own} 家，受理 {c.received} 家，验收评估 {c.evaluated} 家，推荐 {c.recommended} 家"
+    if c.foreign:
+        counted += f"；非本县（市、区）企业 {c.foreign} 家，不予推荐"
+    if c.failed:
+        counted += f"；文件无效 {c.failed} 个"
+    lines = [f"{report.county} “无废工厂” 验收评估汇总", counted + "。"]
     if report.recommended:
         lines.append("推荐名单：")
         lines += [
@@ -200,18 +222,22 @@ def summary_lines(report: BundleReport) -> list[str]:
     return lines
 
 
-def write_summary(report: BundleReport) -> None:
-    _write_if_changed(report.out / "汇总.txt", "\n".join(summary_lines(report)) + "\n")
+def write_summary(report: BundleReport, into: Path) -> bool:
+    return _stage_if_changed(report.out, SUMMARY, "\n".join(summary_lines(report)) + "\n", into)
 
 
-def _write_if_changed(path: Path, text: str) -> None:
-    """Leave a file with the same content alone (a re-run then touches only what changed)."""
+SUMMARY = "汇总.txt"
+
+
+def _stage_if_changed(out: Path, name: str, text: str, into: Path) -> bool:
+    """Stage `into/name` unless OUT's file has the same content (a re-run then touches only what changed)."""
     from wufei_docs.files.fsutil import atomic_write_bytes
 
     data = text.encode("utf-8")
     try:
-        if path.read_bytes() == data:
-            return
+        if (out / name).read_bytes() == data:
+            return False
     except OSError:
         pass
-    atomic_write_bytes(path, data)
+    atomic_write_bytes(into / name, data)
+    return True

@@ -35,17 +35,50 @@ class _Inherited:
 _STATE = _Inherited()
 
 
-def init(values: RunSettings | None, worker: bool = False) -> None:
+def init(values: RunSettings | None, worker: bool = False, parent: int = 0) -> None:
     """Pool initializer: what every task needs, sent once per worker instead of once per task; the
-    templates' pre-processed sources are kept in OUT/.wufei/templates for the next run."""
+    templates' pre-processed sources are kept in OUT/.wufei/templates for the next run. A worker ends
+    with its parent (`parent`: its pid), however that ends."""
     from wufei_docs.render.engine import use_store
 
+    if worker:
+        die_with_parent(parent)
     _STATE.settings = values  # (a forked worker keeps the `items` it inherited)
     use_store(values.out / CACHE_DIR / TEMPLATE_STORE if values is not None else None)
     if worker:
         import gc
 
         gc.freeze()  # what the worker inherited is long-lived: the collector need not scan it again and again
+
+
+def die_with_parent(parent: int) -> None:
+    """End this worker when the bundle's process ends, even by kill -9 (which runs none of its clean-up):
+    on Linux the kernel sends SIGKILL (prctl PR_SET_PDEATHSIG), elsewhere a thread watches the parent pid.
+    A parent gone before this call is seen by the pid check."""
+    import signal
+    import sys
+
+    armed = False
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            armed = ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0
+    if parent and os.getppid() != parent:
+        os._exit(1)
+    if not armed and parent:
+        import threading
+        import time
+
+        def watch() -> None:
+            while os.getppid() == parent:
+                time.sleep(0.5)
+            os._exit(1)
+
+        threading.Thread(target=watch, name="wufei-parent-watch", daemon=True).start()
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 def settings() -> RunSettings:
@@ -161,7 +194,7 @@ class Workers:
         # renders it while this process writes the lists, which is worth the few ms a fork costs.
         overlap = meanwhile is not None and len(args) >= 1 and jobs_for(self.jobs, 2) > 1 and self.forks()
         if self.pool is None and (workers > 1 or overlap):
-            self.pool = ProcessPoolExecutor(workers, initializer=init, initargs=(self.setup, True))
+            self.pool = ProcessPoolExecutor(workers, initializer=init, initargs=(self.setup, True, os.getpid()))
         if self.pool is None:
             if meanwhile is not None:
                 meanwhile()
@@ -204,13 +237,14 @@ class Helper:
     def __init__(self, setup: RunSettings, warm_up: Callable[[], None]) -> None:
         tasks_r, tasks_w = os.pipe()
         results_r, results_w = os.pipe()
+        parent = os.getpid()
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the helper (coverage does not follow forks)
             code = 1
             try:
                 os.close(tasks_w)
                 os.close(results_r)
-                init(setup, worker=True)
+                init(setup, worker=True, parent=parent)
                 with contextlib.suppress(Exception):  # whatever fails shows again in the task that needs it
                     warm_up()
                 _serve(tasks_r, results_w)

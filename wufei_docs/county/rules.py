@@ -11,14 +11,20 @@ from wufei_docs.model import Evaluation
 from wufei_docs.scoring.score import PASS, VETO, ScoreResult
 
 
-def recommendation(evaluated: bool, result: ScoreResult) -> tuple[bool, str | None]:
+def recommendation(county: str, own_county: str, evaluated: bool, result: ScoreResult) -> tuple[bool, str | None]:
+    """Whether the county recommends the enterprise and, if not, every reason why (joined by “；”):
+    another county's enterprise, no evaluation, a veto, a total below the threshold."""
+    reasons = []
+    if county != own_county:
+        reasons.append(f"属{county}，非本县（市、区）企业")
     if not evaluated:
-        return False, "未验收评估"
+        reasons.append("未验收评估")
+    kind = "核定分" if evaluated else "自评分"
     if result.verdict == VETO:
-        return False, "否决（硬性指标 " + "、".join(v.id for v in result.vetoed) + " 不满足）"
-    if result.verdict != PASS:
-        return False, f"核定分 {result.total:g} 低于 {result.threshold:g} 分"
-    return True, None
+        reasons.append("否决（硬性指标 " + "、".join(v.id for v in result.vetoed) + " 不满足）")
+    elif result.verdict != PASS:
+        reasons.append(f"{kind} {result.total:g} 低于 {result.threshold:g} 分")
+    return (False, "；".join(reasons)) if reasons else (True, None)
 
 
 def timing_warnings(entry: Entry, days_allowed: int) -> list[str]:

@@ -23,13 +23,14 @@ from wufei_docs.county.pool import Task, Workers, inherited, run_task, settings
 from wufei_docs.county.rules import assign_folders, check_duplicates, evaluation_warnings, ordered
 from wufei_docs.county.types import ENTERPRISE_FOLDER, Assessed, BundleReport, Entry, Progress, RunSettings
 from wufei_docs.errors import InputError, OutputError, WufeiError
-from wufei_docs.files import oserrors
 from wufei_docs.files.names import CACHE_DIR
 from wufei_docs.loading import XLSX_SUFFIXES, YAML_SUFFIXES
 
 if TYPE_CHECKING:
     from wufei_docs.county.cache import AssessCache
     from wufei_docs.county.outputs import CountyWork
+    from wufei_docs.county.switch import BundleSwitch
+    from wufei_docs.model import Evaluation
 
 __all__ = ["BundleReport", "Entry", "bundle", "discover"]
 
@@ -55,6 +56,9 @@ def discover(folder: Path, exclude: Iterable[Path] = ()) -> list[Path]:
     )
 
 
+DEFAULT_WAIT = 30.0  # seconds a run waits for another run on the same OUT
+
+
 def bundle(
     folder: str | Path,
     evaluation_path: str | Path,
@@ -65,29 +69,90 @@ def bundle(
     templates: Path | None = None,
     progress: Progress | None = None,
     zip_output: bool = True,
+    wait: float = DEFAULT_WAIT,
 ) -> BundleReport:
     """Build the county bundle; raises InputError (nothing written) when the evaluation file is invalid.
+
+    OUT is locked for the whole run (another run waits up to `wait` seconds, then gives up naming the
+    holder). Everything new is staged, then packages, lists, letter, bundle.json, 汇总.txt and the zip
+    become current together (county/switch.py): a failure or a kill leaves the previous bundle as it was.
 
     A re-run into the same OUT reuses what has not changed (see bundle/cache.py): unchanged files are
     hashed, not parsed; unchanged packages, lists and letter are not rewritten; the zip copies the
     records of unchanged members. The outputs are those a run into an empty OUT would give (apart from
     the 历史版本 and 修改说明 of packages that changed) and the zip is the one it would make."""
     from wufei_docs.county import cache as bundle_cache
+    from wufei_docs.county.target import check_paths, zip_path_for
+    from wufei_docs.files.locking import folder_lock
 
     folder, out = Path(folder), Path(out)
+    check_paths(folder, out)
     evaluation, remember_evaluation = bundle_cache.load_evaluation(Path(evaluation_path), out)
-    run_settings = RunSettings(evaluation, templates, pdf, out)
+    outputs.check_output(folder, out)
+    zip_path = zip_path_for(out) if zip_output else None
+    fresh = not out.exists()
+    try:
+        with folder_lock(out, wait=wait):
+            try:
+                return _bundle_locked(
+                    folder, Path(evaluation_path), out, zip_path, evaluation, remember_evaluation,
+                    RunSettings(evaluation, templates, pdf, out), jobs, progress,
+                )  # fmt: skip
+            except BaseException:
+                if fresh:
+                    _discard(out)
+                raise
+    finally:
+        if fresh:
+            with contextlib.suppress(OSError):
+                out.rmdir()  # a failed first run: the folder it made, if nothing is left in it
+
+
+def _discard(out: Path) -> None:
+    """A run that failed into an OUT it created leaves nothing: its records and empty folders go."""
+    from wufei_docs.files.fsutil import remove_empty_tree, remove_tree
+
+    with contextlib.suppress(OSError):
+        remove_tree(out / CACHE_DIR)
+    for child in list(out.iterdir()) if out.is_dir() else []:
+        if child.is_dir() and not child.is_symlink():
+            with contextlib.suppress(OSError):
+                remove_empty_tree(child)
+
+
+def _bundle_locked(
+    folder: Path,
+    evaluation_path: Path,
+    out: Path,
+    zip_path: Path | None,
+    evaluation: Evaluation,
+    remember_evaluation: Callable[[], None],
+    run_settings: RunSettings,
+    jobs: int | None,
+    progress: Progress | None,
+) -> BundleReport:
+    """The flow, under OUT's lock: recover, check, assess, stage, switch, remember."""
+    from wufei_docs.county import cache as bundle_cache
+    from wufei_docs.county import switch
+    from wufei_docs.county.target import check_zip, zip_path_for
+    from wufei_docs.package.writer import DEFERRED_STAGING
+
+    if (out / CACHE_DIR).is_symlink():
+        raise OutputError(f"{out / CACHE_DIR} 是符号链接，为安全起见不向其中写入；请删除它后重试")
+    recovered = switch.recover(out)
+    wanted_zip = zip_path
+    zip_state = out / CACHE_DIR / "zip.data"
+    if zip_path is not None:
+        check_zip(out, zip_path, zip_state)
+    templates, pdf = run_settings.templates, run_settings.pdf
     with Workers(jobs, run_settings) as workers:
         if bundle_cache.has_records(out) and not _renderer_loaded():
             # a re-run in a new process: most likely a correction or two, whose packages a helper will
             # render; it loads the renderer from now on (it is dropped if there turn out to be none or many)
             workers.prestart(_warm_renderer)
-        outputs.check_output(folder, out)
-        files = discover(folder, exclude=[Path(evaluation_path)])
+        files = discover(folder, exclude=[evaluation_path])
         if not files:
             raise InputError(folder, "文件夹中没有企业申报数据文件（.yaml/.yml/.xlsx）")
-        if (out / CACHE_DIR).is_symlink():
-            raise OutputError(f"{out / CACHE_DIR} 是符号链接，为安全起见不向其中写入；请删除它后重试")
         cache = bundle_cache.AssessCache(out, bundle_cache.environment_key(folder, evaluation, templates, pdf))
         run = Run(run_settings, workers, cache, progress or (lambda stage, done, total: None))
         assessed = run.assess_all(files)
@@ -102,34 +167,87 @@ def bundle(
         todo = run.stale(assessed)
         rubric_id = next((a.rubric for a in assessed if a.rubric), "ganzhou-2023")
         report = BundleReport(out, None, evaluation.county, rubric_id, ordered([a.entry for a in assessed]), warnings)
-        # the lists and the letter need the scores, not the packages: written here while the workers render
+        if recovered:
+            report.notes.append(f"{out}：上次运行中断，已先恢复到中断前的推荐材料")
         outputs.check_package_folders(out, todo)
+        change = switch.BundleSwitch(out, zip_path)
+        change.prepare([a.entry.folder for a in todo if a.entry.folder], DEFERRED_STAGING)
         try:
-            county = outputs.county_documents(report, evaluation, templates, cache.key)
+            # the lists and the letter need the scores, not the packages: staged here while the workers render
+            county = outputs.county_documents(report, evaluation, templates, cache.key, change.new)
             run.produce_all(todo, county)
-        except OSError as e:
-            raise OutputError(oserrors.message(e, out)) from None
-        workers.release()  # they end while this process writes the rest
+            workers.release()  # they end while this process stages the rest and switches
+            _plan_switch(change, todo, county, report, evaluation)
+            zip_path, records = _stage_zip(change, zip_state, outputs.zip_skip(frozenset(orphans)))
+            change.switch(zip_path is not None)
+        except BaseException:
+            change.rollback()
+            raise
+    # the records for the next run, once the new bundle is in place (a crash before only costs time)
+    report.zip_path = wanted_zip
+    stale_zip = zip_path_for(out)
+    if wanted_zip is None and change.moves and stale_zip.is_file():
+        report.notes.append(f"{stale_zip} 是以前生成的压缩包，未随本次（--no-zip）更新，与推荐材料不再一致")
+    if zip_path is not None:
+        from wufei_docs.files.zips import save_state
 
-        def save_caches() -> None:
-            cache.save(outputs.records(assessed, out))
-            remember_evaluation()
-
-        try:
-            outputs.write_bundle_json(report, evaluation)
-            outputs.write_summary(report)
-            if zip_output:
-                from wufei_docs.files.zips import zip_folder
-
-                report.zip_path = out.with_name(out.name + ".zip")
-                state = out / CACHE_DIR / "zip.data"
-                skip = outputs.zip_skip(frozenset(orphans))
-                zip_folder(out, report.zip_path, skip=skip, state=state, meanwhile=save_caches)
-            else:
-                save_caches()
-        except OSError as e:
-            raise OutputError(oserrors.message(e, out)) from None
+        _restat_moved(out, change.moves, records)
+        save_state(zip_state, zip_path, records)
+    if county is not None:
+        county.end()
+    cache.save(outputs.records(assessed, out))
+    remember_evaluation()
+    change.wait()
     return report
+
+
+def _plan_switch(
+    change: BundleSwitch, todo: list[Assessed], county: CountyWork | None, report: BundleReport, evaluation: Evaluation
+) -> None:
+    """Every package's switch, and the county files this run staged (bundle.json and 汇总.txt only when
+    they change)."""
+    for a in todo:
+        if a.staged is not None and a.entry.folder is not None:
+            change.add_package(a.entry.folder, a.staged.pending, a.staged.prune)
+    staged = list(county.tasks) if county is not None else []
+    staged += [name for name, wrote in (
+        ("bundle.json", outputs.write_bundle_json(report, evaluation, change.new)),
+        (outputs.SUMMARY, outputs.write_summary(report, change.new)),
+    ) if wrote]  # fmt: skip
+    for name in staged:
+        change.add_file(name)
+
+
+def _stage_zip(
+    change: BundleSwitch, state: Path, skip: Callable[[tuple[str, ...]], bool]
+) -> tuple[Path | None, dict[str, list[int]]]:
+    """The zip of OUT as the switch will leave it, staged beside OUT.zip; (None, {}) when there is to be
+    no zip, or when nothing changed and OUT.zip already is that archive."""
+    from wufei_docs.files.zips import zip_folder, zip_is_current
+
+    out, zip_path = change.out, change.zip_path
+    records: dict[str, list[int]] = {}
+    if zip_path is None or (not change.moves and zip_is_current(out, zip_path, state, prefix=out.name, skip=skip)):
+        return None, records
+    try:
+        zip_folder(out, change.new_zip, prefix=out.name, skip=skip, state=state, previous=zip_path,
+                   keep=records.update, moves=change.moves)  # fmt: skip
+    except OSError as e:  # named after the zip, not its hidden temp name
+        raise OSError(e.errno, e.strerror, str(zip_path)) if e.errno else e from None
+    return zip_path, records
+
+
+def _restat_moved(out: Path, moves: list[tuple[str, str]], records: dict[str, list[int]]) -> None:
+    """The zip's records name each member's file by its stat; a file the switch moved in has a new ctime
+    (a rename sets it): record the stat it has now, so that the next run sees it unchanged."""
+    import os
+
+    for _, dst in moves:
+        record = records.get(f"{out.name}/{dst}")
+        if record is not None:
+            with contextlib.suppress(OSError):
+                st = os.stat(out / dst, follow_symlinks=False)
+                record[:4] = [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
 
 
 class Run:
@@ -238,8 +356,6 @@ class Run:
                 args, fn = [(Task(fn, a),) for a in args] + [(task,) for task in remote], run_task
             results = workers.map(fn, args, PRODUCING, self.notify, meanwhile=meanwhile if local else None)
             results = results[: len(todo)]
-        if county is not None:
-            county.end()
         if self.settings.pdf and todo:
             from wufei_docs.package.build import attach_pdfs
 
@@ -250,8 +366,8 @@ class Run:
             results = [
                 outputs.write_package_at(pkg, out, a.entry.folder) for a, pkg in zip(todo, packages, strict=True)
             ]
-        for a, (files, package) in zip(todo, results, strict=True):
-            a.entry.files, a.entry.rebuilt, a.package = files, True, package
+        for a, (files, staged) in zip(todo, results, strict=True):
+            a.entry.files, a.entry.rebuilt, a.staged = files, True, staged
 
 
 def _take_fresh(a: Assessed, b: Assessed) -> None:

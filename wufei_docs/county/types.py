@@ -82,6 +82,7 @@ class BundleReport:
     rubric: str
     entries: list[Entry]
     warnings: list[str]
+    notes: list[str] = field(default_factory=list)  # about this run, not the bundle: shown, never written
 
     @property
     def recommended(self) -> list[Entry]:
@@ -113,6 +114,7 @@ class Assessed:
     rubric: str | None = None
     record: dict[str, Any] = field(default_factory=dict)  # for the cache (bundle_cache.record)
     package: dict[str, Any] | None = None  # bundle_cache.package_record of a package written now
+    staged: Any = None  # outputs.Staged: the package's switch, done with the bundle's
 
 
 def _num(value: Any) -> Any:

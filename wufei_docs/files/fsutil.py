@@ -45,9 +45,19 @@ def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None
                 os.fsync(f.fileno())
         os.chmod(tmp, FILE_MODE)
         os.replace(tmp, path)
+    except OSError as e:
+        Path(tmp).unlink(missing_ok=True)
+        raise _named(e, path) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _named(e: OSError, path: Path) -> OSError:
+    """A write's OSError (a full disk says no file name) with the file it was writing, for the message."""
+    if e.filename is None and e.errno is not None and not isinstance(e, OutputError):
+        return OSError(e.errno, e.strerror, str(path))
+    return e
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -63,6 +73,9 @@ def atomic_replace_with(path: Path, write: Callable[[Path], None]) -> None:
         write(Path(tmp))
         os.chmod(tmp, FILE_MODE)
         os.replace(tmp, path)
+    except OSError as e:
+        Path(tmp).unlink(missing_ok=True)
+        raise _named(e, path) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -195,6 +208,11 @@ class Journal:
 
 class _Unsafe(ValueError):
     """A journal on disk that names paths it must not."""
+
+
+def journal_names_ok(folder: Path, names: list[object]) -> bool:
+    """Every name read from a journal on disk is a safe path inside `folder` (see `_journal_name`)."""
+    return all(_journal_name(folder, n) for n in names)
 
 
 def _journal_name(folder: Path, name: object) -> bool:

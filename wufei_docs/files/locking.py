@@ -5,6 +5,7 @@ crashed run is simply taken over (the pid written in the file is only there for 
 Elsewhere: the file is created with O_CREAT|O_EXCL and removed afterwards; a lock whose pid no longer runs
 on this machine is taken over.
 Re-entrant within one thread, so `bundle` may hold its output folder while `write_package` writes into it.
+A run may wait for the lock (`wait` seconds, polled); the message then names the holder (pid, host, start).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import json
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,8 +35,9 @@ except ImportError:  # pragma: no cover - Windows
 
 
 @contextmanager
-def folder_lock(folder: Path) -> Iterator[None]:
-    """Hold the folder's lock for the duration of the block; raise OutputError if another run has it."""
+def folder_lock(folder: Path, wait: float = 0.0) -> Iterator[None]:
+    """Hold the folder's lock for the duration of the block; raise OutputError if another run has it
+    (after waiting up to `wait` seconds for it to end)."""
     folder.mkdir(parents=True, exist_ok=True)
     key = folder.resolve()
     me = threading.get_ident()
@@ -54,7 +57,7 @@ def folder_lock(folder: Path) -> Iterator[None]:
             with _guard:
                 _held[key] = (me, _held[key][1] - 1)
         return
-    release = _acquire(folder)
+    release = _acquire_waiting(folder, wait)
     with _guard:
         _held[key] = (me, 1)
     try:
@@ -63,6 +66,29 @@ def folder_lock(folder: Path) -> Iterator[None]:
         with _guard:
             del _held[key]
         release()
+
+
+def _acquire_waiting(folder: Path, wait: float) -> Callable[[], None]:
+    """`_acquire`, tried again every POLL seconds until `wait` seconds have passed."""
+    deadline = time.monotonic() + max(0.0, wait)
+    while True:
+        try:
+            return _acquire(folder)
+        except Busy as e:
+            if time.monotonic() >= deadline:
+                if wait <= 0:
+                    raise
+                raise Busy(
+                    str(e).removesuffix("请等它结束后再试。") + f"已等待 {wait:g} 秒；请等它结束后再试。"
+                ) from None
+            time.sleep(min(POLL, max(0.0, deadline - time.monotonic())))
+
+
+POLL = 0.1  # seconds between two tries of a held lock
+
+
+class Busy(OutputError):
+    """Another run holds the lock."""
 
 
 def _acquire(folder: Path) -> Callable[[], None]:
@@ -79,7 +105,7 @@ def _acquire_flock(folder: Path, path: Path) -> Callable[[], None]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             os.close(fd)
-            raise OutputError(_busy_message(folder, _read_owner(path))) from None
+            raise Busy(_busy_message(folder, _read_owner(path))) from None
         # The previous holder may have unlinked the file between our open() and flock(): retry on the new one.
         try:
             same = os.path.samestat(os.fstat(fd), os.stat(path))
@@ -127,11 +153,11 @@ def _acquire_exclusive(folder: Path, path: Path) -> Callable[[], None]:  # pragm
             if owner and owner.get("host") == socket.gethostname() and not _pid_alive(int(str(owner.get("pid", 0)))):
                 path.unlink(missing_ok=True)  # stale: its process is gone
                 continue
-            raise OutputError(_busy_message(folder, owner)) from None
+            raise Busy(_busy_message(folder, owner)) from None
         os.write(fd, _owner_record())
         os.close(fd)
         return lambda: path.unlink(missing_ok=True)
-    raise OutputError(_busy_message(folder, _read_owner(path)))
+    raise Busy(_busy_message(folder, _read_owner(path)))
 
 
 def _owner_record() -> bytes:

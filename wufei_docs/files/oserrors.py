@@ -42,7 +42,15 @@ def user_path(path: str | PurePath) -> str:
     parts = PurePath(path).parts
     if not parts:
         return str(path)
-    kept = [p for p in parts[:-1] if not p.startswith(_TEMP_FOLDER)]
+    kept: list[str] = []
+    dropped = False
+    for part in parts[:-1]:
+        # a bundle's stage: OUT/.wufei-bundle-stage/new/推荐名单.xlsx is OUT/推荐名单.xlsx to the user
+        if part.startswith(_TEMP_FOLDER) or (dropped and part in ("new", "old")):
+            dropped = True
+            continue
+        dropped = False
+        kept.append(part)
     last = parts[-1]
     m = _TEMP_FILE.match(last)
     if m:

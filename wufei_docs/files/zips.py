@@ -21,6 +21,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from stat import S_ISREG
 from typing import BinaryIO, NamedTuple
 
 _DOS_DATE = (0 << 9) | (1 << 5) | 1  # 1980-01-01
@@ -126,6 +127,9 @@ def zip_folder(
     skip: Callable[[tuple[str, ...]], bool] | None = None,
     state: Path | None = None,
     meanwhile: Callable[[], None] | None = None,
+    previous: Path | None = None,
+    keep: Callable[[dict[str, list[int]]], None] | None = None,
+    moves: list[tuple[str, str]] | None = None,
 ) -> int:
     """Zip every file under `folder` into `target` (written via a temp file); returns the file count.
     Office files and PDFs are already compressed, so they are stored, which keeps this fast. Paths with a
@@ -135,37 +139,76 @@ def zip_folder(
     inode, size, mtime and ctime are unchanged straight from the previous archive, without reading them.
 
     `meanwhile` runs while the replaced archive is released (the kernel takes ~7 ms to free an 11 MB file,
-    in a close() that lets this thread go on), or at the end when there was none."""
+    in a close() that lets this thread go on), or at the end when there was none.
+
+    Staged (a county bundle): `previous` is the archive whose records may be copied (the current one, which
+    `target` will replace later); the records are then handed to `keep` instead of being saved, so that the
+    caller saves them (`save_state`) once the archive has its final name. `moves` (relative to `folder`, in
+    order, sources possibly hidden: staged files) are applied to the listing first: the archive is the one
+    of `folder` as it will be once they are made."""
     from wufei_docs.files.fsutil import atomic_replace_with
 
     listing = _listing(folder, exclude, skip)
-    files = [folder / r for r, _ in listing]
+    paths = {r: folder / r for r, _ in listing}
+    if moves:
+        listing, paths = _after_moves(folder, listing, moves, exclude, skip)
+    files = [paths[r] for r, _ in listing]
     root = prefix if prefix is not None else folder.name
     names = [f"{root}/{r}" if root else r for r, _ in listing]
     stats = [stat for _, stat in listing]
     if len(files) >= _MAX_MEMBERS or sum(stat[1] for stat in stats) >= _ZIP32_LIMIT // 2:
         _forget(state)
+        if keep is not None:
+            keep({})
         atomic_replace_with(target, lambda tmp: _write_zip64(tmp, files, names))
         if meanwhile is not None:
             meanwhile()
         return len(files)
-    previous = _Previous(target, _load_state(state, target))
+    source = previous if previous is not None else target
+    old = _Previous(source, _load_state(state, source))
     _forget(state)
     records: dict[str, list[int]] = {}
     try:
-        atomic_replace_with(target, lambda tmp: records.update(_write(tmp, files, names, stats, previous)))
+        atomic_replace_with(target, lambda tmp: records.update(_write(tmp, files, names, stats, old)))
     except BaseException:
-        previous.close()
+        old.close()
         raise
-    release = threading.Thread(target=previous.close, name="wufei-zip-release")
+    release = threading.Thread(target=old.close, name="wufei-zip-release")
     release.start()
     try:
-        _save_state(state, target, records)
+        if keep is not None:
+            keep(records)
+        else:
+            save_state(state, target, records)
         if meanwhile is not None:
             meanwhile()
     finally:
         release.join()
     return len(files)
+
+
+def zip_is_current(
+    folder: Path,
+    target: Path,
+    state: Path,
+    *,
+    prefix: str | None = None,
+    skip: Callable[[tuple[str, ...]], bool] | None = None,
+) -> bool:
+    """Whether `zip_folder(folder, target, …)` would write the very archive `target` already is: the
+    records saved with it (`state`) name the same members, in order, each from a file whose inode, size,
+    mtime and ctime are unchanged. Costs a listing of `folder`, no read of any file."""
+    records = _load_state(state, target)
+    if not records:
+        return False
+    listing = _listing(folder, frozenset(), skip)
+    root = prefix if prefix is not None else folder.name
+    if len(listing) != len(records):
+        return False
+    for (rel, stat), (name, record) in zip(listing, records.items(), strict=True):
+        if name != (f"{root}/{rel}" if root else rel) or not isinstance(record, list) or record[:4] != stat:
+            return False
+    return True
 
 
 class _Entry(NamedTuple):  # a tuple: a bundle zip has ~1000 of them to make on every re-run
@@ -342,7 +385,8 @@ def _load_state(state: Path | None, target: Path) -> dict[str, list[int]]:
     return members if isinstance(members, dict) else {}
 
 
-def _save_state(state: Path | None, target: Path, records: dict[str, list[int]]) -> None:
+def save_state(state: Path | None, target: Path, records: dict[str, list[int]]) -> None:
+    """Record where each member of the archive `target` is, for the next `zip_folder` (see there)."""
 
     from wufei_docs.files import sealed
 
@@ -376,6 +420,37 @@ def _write_zip64(tmp: Path, files: list[Path], names: list[str]) -> None:
 
 def _stored(path: Path) -> bool:
     return path.suffix.lower() in _ALREADY_COMPRESSED
+
+
+def _after_moves(
+    folder: Path,
+    listing: list[tuple[str, list[int]]],
+    moves: list[tuple[str, str]],
+    exclude: frozenset[str],
+    skip: Callable[[tuple[str, ...]], bool] | None,
+) -> tuple[list[tuple[str, list[int]]], dict[str, Path]]:
+    """The listing (and each name's file) once `moves` are made: a moved file under its new name."""
+    tree = {rel: (folder / rel, stat) for rel, stat in listing}
+    for src, dst in moves:
+        entry = tree.pop(src, None)
+        if entry is None:  # a staged file (hidden, so not listed)
+            try:
+                st = os.stat(folder / src, follow_symlinks=False)
+            except OSError:
+                continue
+            if not S_ISREG(st.st_mode):
+                continue
+            entry = (folder / src, [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns])
+        tree[dst] = entry
+
+    def shown(rel: str) -> bool:
+        parts = tuple(rel.split("/"))
+        if any(p.startswith(".") or p in exclude for p in parts):
+            return False
+        return skip is None or not any(skip(parts[: i + 1]) for i in range(len(parts)))
+
+    names = sorted((r for r in tree if shown(r)), key=lambda r: tuple(r.split("/")))
+    return [(r, tree[r][1]) for r in names], {r: tree[r][0] for r in names}
 
 
 def _listing(

@@ -37,6 +37,7 @@ FINAL_SUFFIX = "-定稿"
 FINAL_RECORD = "定稿.json"
 RESERVED = (MANIFEST, NOTE_DOCX, NOTE_TXT)
 _TEMP_PREFIX = ".wufei-"
+DEFERRED_STAGING = f"{_TEMP_PREFIX}staging-deferred"  # a deferred switch's staging folder (known in advance)
 _HALF_WRITTEN = (f".{MANIFEST}.", f".{Journal.name}.")
 
 
@@ -58,6 +59,8 @@ class WriteReport:
     version: int = 0  # the folder's current version after the call
     final: bool = False  # the current version is final (only possible when unchanged)
     changes: Changes | None = None  # what the 修改说明 lists (None for a first version or no change)
+    pending: Journal | None = None  # with `defer`: the switch to do (not begun); None when nothing is to move
+    prune: list[str] = field(default_factory=list)  # sub-folders to remove once the switch is done, if empty
 
 
 @dataclass
@@ -190,7 +193,7 @@ def _recover(folder: Path) -> list[str]:
 # --- writing -------------------------------------------------------------------------------------
 
 
-def write_package(pkg: Package, folder: Path, *, other_unit: bool = True) -> WriteReport:
+def write_package(pkg: Package, folder: Path, *, other_unit: bool = True, defer: bool = False) -> WriteReport:
     """Write a package as the folder's new current version, or nothing at all if it is unchanged.
 
     Same fingerprint → nothing is rewritten (无变化). Otherwise the current version moves to
@@ -199,6 +202,10 @@ def write_package(pkg: Package, folder: Path, *, other_unit: bool = True) -> Wri
     previous version complete. The folder is locked against other runs for the whole call.
     `other_unit=False` (`wufei build` without --force): a folder holding another unit's package (a
     different 统一社会信用代码) is refused instead of becoming that package's next version.
+
+    With `defer` (a county bundle, which switches all its folders as one unit), the folder is left as it
+    is: the new files are staged in DEFERRED_STAGING and the switch is returned, not begun, as
+    `report.pending` (the caller runs and commits it, then removes the `report.prune` folders if empty).
     """
     folder = Path(folder)
     for name in pkg.files:
@@ -208,7 +215,7 @@ def write_package(pkg: Package, folder: Path, *, other_unit: bool = True) -> Wri
     created = _first_missing(folder)
     folder.mkdir(parents=True, exist_ok=True)
     try:
-        return _write_locked(pkg, folder, other_unit)
+        return _write_locked(pkg, folder, other_unit, defer)
     except BaseException:
         if created is not None:  # a first build that failed leaves no empty folder behind
             with contextlib.suppress(OSError):
@@ -226,12 +233,12 @@ def _first_missing(folder: Path) -> Path | None:
     return missing
 
 
-def _write_locked(pkg: Package, folder: Path, other_unit: bool) -> WriteReport:
+def _write_locked(pkg: Package, folder: Path, other_unit: bool, defer: bool) -> WriteReport:
     with folder_lock(folder):
         messages = _recover(folder)
         current = _current(folder)
         if current is not None and current.manifest.get("fingerprint") == pkg.fingerprint:
-            report = _unchanged(pkg, folder, current)
+            report = _unchanged(pkg, folder, current, defer)
             if report is not None:
                 report.messages[:0] = messages
                 return report
@@ -239,15 +246,16 @@ def _write_locked(pkg: Package, folder: Path, other_unit: bool) -> WriteReport:
             _refuse_foreign(pkg, folder)
         elif not other_unit:
             _refuse_other_unit(pkg, folder, current)
-        report = _switch(pkg, folder, current)
+        report = _switch(pkg, folder, current, defer)
         report.messages[:0] = messages
         return report
 
 
-def _unchanged(pkg: Package, folder: Path, current: _Current) -> WriteReport | None:
+def _unchanged(pkg: Package, folder: Path, current: _Current, defer: bool = False) -> WriteReport | None:
     """Same input, templates and version: touch nothing (restore a deleted file if it is byte-identical).
     PDFs are a rendering of the version, not part of it: missing ones are added to it (its manifest lists
-    them), PDFs present stay when a build asks for none, and neither makes a new version."""
+    them), PDFs present stay when a build asks for none, and neither makes a new version. With `defer`, what
+    is added is staged and returned as `report.pending` (a bundle switches all its folders as one unit)."""
     recorded = current.manifest.get("files", {})
     missing = [n for n in pkg.files if not (folder / n).is_file()]
     if any(sha256(pkg.files[n]) != recorded.get(n) for n in missing if not is_rendering(n)):
@@ -255,16 +263,21 @@ def _unchanged(pkg: Package, folder: Path, current: _Current) -> WriteReport | N
     final = _is_final(folder, current)
     tag = "（已定稿）" if final else ""
     messages = [f"无变化{tag}：{folder} 第 {current.version} 版与输入一致，未改写任何文件"]
-    for name in missing:
-        atomic_write_bytes(folder / name, pkg.files[name])
-        if not is_rendering(name):
-            messages.append(f"已补回被删除的文件 {name}（与第 {current.version} 版记录一致）")
+    writes = {name: pkg.files[name] for name in missing}
     renderings = [n for n in missing if is_rendering(n)]
     if renderings:
         files = {**recorded, **{n: sha256(pkg.files[n]) for n in renderings}}
-        atomic_write_bytes(folder / MANIFEST, _json({**current.manifest, "files": files}))
+        writes[MANIFEST] = _json({**current.manifest, "files": files})
         messages[0] = f"无变化{tag}：{folder} 第 {current.version} 版的文档与输入一致，未改写"
+    staging = _staging(folder, defer) if writes and defer else None
+    for name, data in writes.items():
+        atomic_write_bytes(staging / name if staging else folder / name, data)
+    messages += [f"已补回被删除的文件 {n}（与第 {current.version} 版记录一致）" for n in missing if not is_rendering(n)]
+    if renderings:
         messages.append(f"已为第 {current.version} 版生成 {'、'.join(renderings)}（版本不变）")
+    pending = None
+    if staging is not None:
+        pending = _deferred_additions(folder, staging, list(writes))
     for name in pkg.files:
         if name not in missing and recorded.get(name) and sha256((folder / name).read_bytes()) != recorded[name]:
             messages.append(f"提示：{name} 在生成后被修改过，本次未覆盖")
@@ -272,7 +285,17 @@ def _unchanged(pkg: Package, folder: Path, current: _Current) -> WriteReport | N
             messages.append(
                 f"提示：{name} 不是 wufei 为第 {current.version} 版生成的文件，未覆盖；如需生成，请先移走该文件"
             )
-    return WriteReport(folder, missing, True, None, messages, current.version, final)
+    return WriteReport(folder, missing, True, None, messages, current.version, final, pending=pending)
+
+
+def _deferred_additions(folder: Path, staging: Path, names: list[str]) -> Journal:
+    """The moves that put staged files in place; a manifest they replace is first moved into the staging
+    folder, so that a rollback puts it back."""
+    created = sorted({n.split("/")[0] for n in names if "/" in n and not (folder / n.split("/")[0]).exists()})
+    moves = [(f"{staging.name}/{n}", n) for n in names]
+    if MANIFEST in names and (folder / MANIFEST).is_file():
+        moves.insert(0, (MANIFEST, f"{staging.name}/.replaced-{MANIFEST}"))
+    return Journal(folder, moves, [staging.name], created)
 
 
 RENDERING_SUFFIX = ".pdf"
@@ -323,9 +346,23 @@ def _refuse_other_unit(pkg: Package, folder: Path, current: _Current) -> None:
     )
 
 
-def _switch(pkg: Package, folder: Path, current: _Current | None) -> WriteReport:
+def _staging(folder: Path, defer: bool) -> Path:
+    """A fresh staging folder: a random hidden name, or DEFERRED_STAGING for a deferred switch (so that a
+    bundle interrupted before its switch knows what to clear)."""
+    if not defer:
+        return Path(tempfile.mkdtemp(prefix=f"{_TEMP_PREFIX}staging-", dir=folder))
+    staging = folder / DEFERRED_STAGING
+    if staging.is_dir() and not staging.is_symlink():
+        remove_tree(staging)
+    elif staging.exists() or staging.is_symlink():
+        staging.unlink()
+    staging.mkdir()
+    return staging
+
+
+def _switch(pkg: Package, folder: Path, current: _Current | None, defer: bool = False) -> WriteReport:
     version = current.version + 1 if current else 1
-    staging = Path(tempfile.mkdtemp(prefix=f"{_TEMP_PREFIX}staging-", dir=folder))
+    staging = _staging(folder, defer)
     try:
         files = dict(pkg.files)
         archive, changes, was_final = None, None, False
@@ -343,15 +380,16 @@ def _switch(pkg: Package, folder: Path, current: _Current | None) -> WriteReport
         remove_tree(staging)
         raise
     journal = _plan(folder, staging, current, archive, [*files, MANIFEST])
-    try:
-        journal.begin()
-        journal.run()
-    except BaseException:
-        journal.rollback()
-        raise
-    journal.commit()
-    if current is not None:
-        prune_empty_dirs(folder, [n for n in current.files if n not in files])
+    prune = [n for n in current.files if n not in files] if current is not None else []
+    if not defer:
+        try:
+            journal.begin()
+            journal.run()
+        except BaseException:
+            journal.rollback()
+            raise
+        journal.commit()
+        prune_empty_dirs(folder, prune)
     return WriteReport(
         folder,
         [*files, MANIFEST],
@@ -359,6 +397,8 @@ def _switch(pkg: Package, folder: Path, current: _Current | None) -> WriteReport
         messages=_switch_messages(folder, version, current, archive, changes, was_final),
         version=version,
         changes=changes,
+        pending=journal if defer else None,
+        prune=prune if defer else [],
     )
 
 
