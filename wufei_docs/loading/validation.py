@@ -13,6 +13,7 @@ from typing import Annotated, Any, TypeVar
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from wufei_docs.errors import InputError, Problem
+from wufei_docs.loading.evidence import EvidenceCheck, check_evidence
 from wufei_docs.model import ENTERPRISE_FORMAT, Enterprise, Evaluation, Strict
 from wufei_docs.raw import Loc, RawDocument, format_path
 from wufei_docs.scoring.rubric import Rubric, load_rubric
@@ -27,6 +28,7 @@ class Checked:
     enterprise: Enterprise
     rubric: Rubric
     warnings: list[str] = field(default_factory=list)
+    evidence: EvidenceCheck = field(default_factory=EvidenceCheck)  # the 支撑材料 files found (loading/evidence.py)
 
 
 def validate_enterprise(raw: RawDocument) -> Checked:
@@ -46,12 +48,16 @@ def validate_enterprise(raw: RawDocument) -> Checked:
         sections = _validate_sections(raw, Enterprise, data, problems)
     if rubric is not None:
         problems += [_at(raw, loc, msg) for loc, msg in rubric_problems(sections, rubric)]
+    evidence = check_evidence(sections.get("evidence"), raw.source)
+    problems += [_at(raw, loc, msg) for loc, msg in evidence.problems]
     problems = _with_loader_problems(raw.problems, problems)
     if problems:
         raise InputError(raw.source, _unique_sorted(problems))
     enterprise = enterprise or Enterprise.model_validate(data)
     assert rubric is not None
-    return Checked(enterprise, rubric, [*raw.notices, *enterprise_warnings(enterprise, rubric)])
+    return Checked(
+        enterprise, rubric, [*raw.notices, *enterprise_warnings(enterprise, rubric), *evidence.warnings], evidence
+    )
 
 
 def validate_evaluation(raw: RawDocument) -> Evaluation:
