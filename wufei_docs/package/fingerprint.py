@@ -23,10 +23,12 @@ def fingerprint(
     evaluation: Any = None,
     pdf: bool = False,
     evaluated: bool = False,
+    evidence: str = "",
 ) -> str:
     """sha256 over tool version, rubric, input bytes, evaluation entry, template bytes and options:
     equal fingerprints mean a rebuild would give the same documents. Pass the values you will
-    give `build_package` (`evaluated` = whether a `self_result` is passed)."""
+    give `build_package` (`evaluated` = whether a `self_result` is passed; `evidence` = the evidence files'
+    names and hashes, package/evidence.fingerprint_part)."""
     h = hashlib.sha256()
 
     def add(label: str, data: bytes) -> None:
@@ -39,6 +41,8 @@ def fingerprint(
     for name in TEMPLATE_NAMES:
         add(f"template:{name}", template_path(name, templates).read_bytes())
     add("options", canonical(options(pdf=pdf, templates=templates, evaluated=evaluated)))
+    if evidence:  # absent for a package without evidence files: its fingerprint stays what it was
+        add("evidence", evidence.encode())
     return h.hexdigest()
 
 

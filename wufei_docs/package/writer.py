@@ -13,6 +13,7 @@ files → DIR) is journalled, so an exception or a crash at any point leaves the
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -28,6 +29,7 @@ from wufei_docs.files.jsonfmt import readable_json
 from wufei_docs.files.locking import folder_lock
 from wufei_docs.files.names import HISTORY, MANIFEST
 from wufei_docs.files.safety import ensure_inside, safe_name
+from wufei_docs.package.evidence import Attachment, copy_verified, file_sha256, missing_evidence
 from wufei_docs.package.revisions import NOTE_DOCX, NOTE_TXT, Changes, Revision, compare, note_docx, note_text
 
 FINAL_SUFFIX = "-定稿"
@@ -43,6 +45,16 @@ class Package:
     manifest: dict[str, Any]  # tool version, rubric, input hash, score summary…; the writer adds "files"
     fingerprint: str  # hash of input + templates + tool version + options: same → nothing to rebuild
     extra: dict[str, Any] = field(default_factory=dict)  # data for change notes (plain input, item scores)
+    attachments: dict[str, Attachment] = field(default_factory=dict)  # large files copied from disk (支撑材料)
+    binding: Any = None  # package/binding.BindPlan: what --pdf needs to make 申报材料.pdf (not written)
+
+    @property
+    def names(self) -> list[str]:
+        return [*self.files, *self.attachments]
+
+    def hashes(self, files: dict[str, bytes] | None = None) -> dict[str, str]:
+        hashes = {name: sha256(data) for name, data in (files or self.files).items()}
+        return hashes | {name: a.sha256 for name, a in self.attachments.items()}
 
 
 @dataclass
@@ -88,7 +100,7 @@ def manifest_bytes(pkg: Package, files: dict[str, bytes] | None = None, **more: 
     manifest = dict(pkg.manifest)
     manifest["fingerprint"] = pkg.fingerprint
     manifest.update({k: v for k, v in more.items() if v is not None})
-    manifest["files"] = {name: sha256(data) for name, data in (files or pkg.files).items()}
+    manifest["files"] = pkg.hashes(files)
     if pkg.extra:
         manifest["snapshot"] = pkg.extra
     return _json(manifest)
@@ -192,10 +204,27 @@ def write_package(pkg: Package, folder: Path) -> WriteReport:
     previous version complete. The folder is locked against other runs for the whole call.
     """
     folder = Path(folder)
-    for name in pkg.files:
+    for name in pkg.names:
         safe_name(name, folder)
         if name in RESERVED or name.split("/")[0] == HISTORY:
             raise OutputError(f"{folder}: 输出文件名 “{name}” 与工具自用的文件重名")
+    try:
+        return _write_locked(pkg, folder)
+    finally:
+        _drop_temporary(pkg)
+
+
+def _drop_temporary(pkg: Package) -> None:
+    """Our own temporary files (the bound PDF) when the writer did not move them in, and their folder."""
+    for attachment in pkg.attachments.values():
+        if attachment.temporary:
+            path = Path(attachment.path)
+            path.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                path.parent.rmdir()  # only once empty
+
+
+def _write_locked(pkg: Package, folder: Path) -> WriteReport:
     folder.mkdir(parents=True, exist_ok=True)
     with folder_lock(folder):
         messages = _recover(folder)
@@ -215,24 +244,44 @@ def write_package(pkg: Package, folder: Path) -> WriteReport:
 def _unchanged(pkg: Package, folder: Path, current: _Current) -> WriteReport | None:
     """Same input, templates and version: touch nothing (restore a deleted file if it is byte-identical)."""
     recorded = current.manifest.get("files", {})
-    missing = [n for n in pkg.files if not (folder / n).is_file()]
-    if any(sha256(pkg.files[n]) != recorded.get(n) for n in missing):
+    hashes = pkg.hashes()
+    missing = [n for n in pkg.names if not (folder / n).is_file()]
+    if any(hashes[n] != recorded.get(n) for n in missing):
         return None  # cannot restore exactly what was there: build a new version instead
     final = _is_final(folder, current)
     tag = "（已定稿）" if final else ""
     messages = [f"无变化{tag}：{folder} 第 {current.version} 版与输入一致，未改写任何文件"]
     for name in missing:
-        atomic_write_bytes(folder / name, pkg.files[name])
+        ensure_inside(folder, folder / name)
+        _put(pkg, name, folder / name)
         messages.append(f"已补回被删除的文件 {name}（与第 {current.version} 版记录一致）")
-    for name in pkg.files:
-        if name not in missing and recorded.get(name) and sha256((folder / name).read_bytes()) != recorded[name]:
+    for name in pkg.names:
+        if name not in missing and recorded.get(name) and _disk_sha(folder / name) != recorded[name]:
             messages.append(f"提示：{name} 在生成后被修改过，本次未覆盖")
     return WriteReport(folder, missing, True, None, messages, current.version, final)
 
 
+def _put(pkg: Package, name: str, target: Path) -> None:
+    """Write one package file: bytes atomically, an attachment by a verified copy (temp name, then rename)."""
+    if name in pkg.files:
+        atomic_write_bytes(target, pkg.files[name])
+        return
+    tmp = target.with_name(f".{MANIFEST}.{target.name}.tmp")  # a name _recover drops if we are killed
+    try:
+        copy_verified(pkg.attachments[name], tmp)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _disk_sha(path: Path) -> str:
+    """A file's hash read in chunks (evidence scans may be large)."""
+    return file_sha256(path)
+
+
 def _refuse_foreign(pkg: Package, folder: Path) -> None:
     """Never overwrite files this tool did not write (no manifest → not our package)."""
-    clash = [n for n in [*pkg.files, *RESERVED] if (folder / n).exists()]
+    clash = [n for n in [*pkg.names, *RESERVED] if (folder / n).exists()]
     if clash:
         raise OutputError(
             f"{folder} 中已有 {'、'.join(clash)}，但不是 wufei 生成的材料包（没有 manifest.json）；"
@@ -255,11 +304,14 @@ def _switch(pkg: Package, folder: Path, current: _Current | None) -> WriteReport
         for name, data in files.items():
             ensure_inside(folder, folder / name)
             atomic_write_bytes(staging / name, data)
+        for name, attachment in pkg.attachments.items():
+            ensure_inside(folder, folder / name)
+            copy_verified(attachment, staging / name)
         atomic_write_bytes(staging / MANIFEST, manifest_bytes(pkg, files, version=version, previous=previous))
     except BaseException:
         remove_tree(staging)
         raise
-    journal = _plan(folder, staging, current, archive, [*files, MANIFEST])
+    journal = _plan(folder, staging, current, archive, [*files, *pkg.attachments, MANIFEST])
     try:
         journal.begin()
         journal.run()
@@ -268,10 +320,10 @@ def _switch(pkg: Package, folder: Path, current: _Current | None) -> WriteReport
         raise
     journal.commit()
     if current is not None:
-        prune_empty_dirs(folder, [n for n in current.files if n not in files])
+        prune_empty_dirs(folder, [n for n in current.files if n not in files and n not in pkg.attachments])
     return WriteReport(
         folder,
-        [*files, MANIFEST],
+        [*files, *pkg.attachments, MANIFEST],
         archived_to=folder / archive if archive and not archive.startswith(_TEMP_PREFIX) else None,
         messages=_switch_messages(folder, version, current, archive, changes, was_final),
         version=version,
@@ -283,7 +335,7 @@ def _archive_slot(folder: Path, current: _Current, pkg: Package, was_final: bool
     """Where the replaced files go: 历史版本/<n>, or a hidden folder deleted at the end when they are
     byte-identical to the final copy already kept in 历史版本/<n>-定稿."""
     ensure_inside(folder, folder / HISTORY / "x")
-    foreign = [n for n in pkg.files if n not in current.files and (folder / n).exists()]
+    foreign = [n for n in pkg.names if n not in current.files and (folder / n).exists()]
     if was_final and not foreign and _same_as_final_copy(folder, current):
         return f"{_TEMP_PREFIX}old-{os.getpid()}"
     name, k = str(current.version), 2
@@ -298,7 +350,7 @@ def _same_as_final_copy(folder: Path, current: _Current) -> bool:
         if name == MANIFEST:
             continue  # the final record is added to both manifests; compare the documents
         theirs = copy / name
-        if not theirs.is_file() or sha256(theirs.read_bytes()) != sha256((folder / name).read_bytes()):
+        if not theirs.is_file() or _disk_sha(theirs) != _disk_sha(folder / name):
             return False
     return True
 
@@ -349,12 +401,13 @@ def _compare(old: Any, new: dict[str, Any], *manifests_and_files: Any) -> Change
 def _file_changes(folder: Path, current: _Current, pkg: Package) -> dict[str, tuple[str, ...]]:
     recorded = current.manifest.get("files", {})
     old_names = [n for n in recorded if n not in RESERVED]
-    updated = tuple(n for n in pkg.files if n in recorded and recorded[n] != sha256(pkg.files[n]))
+    hashes = pkg.hashes()
+    updated = tuple(n for n in hashes if n in recorded and recorded[n] != hashes[n])
     return {
         "已更新": updated,
-        "新增": tuple(n for n in pkg.files if n not in recorded),
-        "不再生成": tuple(n for n in old_names if n not in pkg.files),
-        "未变": tuple(n for n in pkg.files if n in recorded and n not in updated),
+        "新增": tuple(n for n in hashes if n not in recorded),
+        "不再生成": tuple(n for n in old_names if n not in hashes),
+        "未变": tuple(n for n in hashes if n in recorded and n not in updated),
         "原文件缺失": tuple(n for n in old_names if not (folder / n).is_file()),
     }
 
@@ -401,7 +454,7 @@ def _switch_messages(
 # --- final ---------------------------------------------------------------------------------------
 
 
-def mark_final(folder: Path, by: str | None = None) -> FinalReport:
+def mark_final(folder: Path, by: str | None = None, *, allow_missing_evidence: bool = False) -> FinalReport:
     """Record that the current version was stamped and sent: copy it, as it is on disk, to
     历史版本/<n>-定稿/ (read-only, never touched by later builds) and note the date in the manifest."""
     folder = Path(folder)
@@ -415,6 +468,12 @@ def mark_final(folder: Path, by: str | None = None) -> FinalReport:
         missing = [n for n in current.manifest.get("files", {}) if not (folder / n).is_file()]
         if missing:
             raise OutputError(f"{folder} 中缺少 {'、'.join(missing)}，无法定稿；请重新生成后再定稿")
+        absent = missing_evidence(current.manifest)
+        if absent and not allow_missing_evidence:
+            raise OutputError(
+                f"第 {current.version} 版缺少支撑材料 {'、'.join(absent)} 的文件，无法定稿；补齐文件后重新生成，"
+                "或加 --allow-missing-evidence 定稿（将记录在 定稿.json 中）"
+            )
         copy = folder / current.final_slot
         ensure_inside(folder, copy / MANIFEST)  # a symlinked 历史版本 must not take the copy elsewhere
         if current.manifest.get("final") and copy.is_dir():
@@ -428,6 +487,8 @@ def mark_final(folder: Path, by: str | None = None) -> FinalReport:
             now = dt.datetime.now().replace(microsecond=0)
             record = {"version": current.version, "date": now.date().isoformat(), "time": now.isoformat(),
                       "by": by, "folder": current.final_slot}  # fmt: skip
+            if absent:
+                record["missing_evidence"] = absent  # finalised with --allow-missing-evidence
         manifest = _json({**current.manifest, "final": record})
         if not copy.is_dir():
             messages += _make_final_copy(folder, current, copy, record, manifest)
@@ -456,11 +517,14 @@ def _make_final_copy(folder: Path, current: _Current, copy: Path, record: dict[s
     try:
         hashes = {}
         for name in current.files:
-            data = manifest if name == MANIFEST else (folder / name).read_bytes()
-            hashes[name] = sha256(data)
-            if name != MANIFEST and recorded.get(name) not in (None, hashes[name]):
+            if name == MANIFEST:
+                hashes[name] = sha256(manifest)
+                atomic_write_bytes(tmp / name, manifest)
+                continue
+            hashes[name] = _disk_sha(folder / name)
+            if recorded.get(name) not in (None, hashes[name]):
                 messages.append(f"提示：{name} 在生成后被修改过，定稿副本保存的是修改后的文件")
-            atomic_write_bytes(tmp / name, data)
+            copy_verified(Attachment(str(folder / name), hashes[name], 0), tmp / name)
         atomic_write_bytes(tmp / FINAL_RECORD, _json({**record, "files": hashes}))
         for path in tmp.rglob("*"):
             if path.is_file():

@@ -37,7 +37,7 @@ def find_soffice() -> str | None:
 def convert(
     docs: Mapping[str, bytes], *, timeout: float = DEFAULT_TIMEOUT, processes: int | None = None
 ) -> dict[str, bytes]:
-    """{key: docx bytes} → {key: pdf bytes}. One LibreOffice process converts a whole batch; a large batch
+    """{key: docx bytes} → {key: pdf bytes} (a key ending in .fodt: flat ODF text). One LibreOffice process converts a whole batch; a large batch
     is split over `processes` (default: 2 on a machine with 2+ cores, when each gets 4+ documents), each
     with its own profile, which about halves the time."""
     if not docs:
@@ -51,7 +51,7 @@ def convert(
     batches = [keys[i * len(keys) // n : (i + 1) * len(keys) // n] for i in range(n)]
     with tempfile.TemporaryDirectory(prefix="wufei-pdf-") as tmp:
         roots = [Path(tmp) / str(i) for i in range(n)]
-        procs = [_start(soffice, root, [docs[k] for k in batch]) for root, batch in zip(roots, batches, strict=True)]
+        procs = [_start(soffice, root, {k: docs[k] for k in batch}) for root, batch in zip(roots, batches, strict=True)]
         _wait(procs, timeout)
         result = {}
         for root, batch in zip(roots, batches, strict=True):
@@ -67,13 +67,13 @@ MAX_PROCESSES = 2  # LibreOffice takes ~200 MB each; two already use both cores 
 MIN_PER_PROCESS = 4  # below that, a second start (~1 s) costs more than it saves
 
 
-def _start(soffice: str, root: Path, docs: list[bytes]) -> subprocess.Popen[bytes]:
+def _start(soffice: str, root: Path, docs: Mapping[str, bytes]) -> subprocess.Popen[bytes]:
     src, out, profile = root / "in", root / "out", root / "profile"
     src.mkdir(parents=True)
     out.mkdir()
     files = []
-    for i, data in enumerate(docs):
-        path = src / f"{i:05d}.docx"
+    for i, (key, data) in enumerate(docs.items()):
+        path = src / f"{i:05d}{'.fodt' if key.endswith('.fodt') else '.docx'}"
         path.write_bytes(data)
         files.append(str(path))
     cmd = [
