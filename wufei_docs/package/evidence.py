@@ -90,9 +90,10 @@ def manifest_entries(items: Iterable[Material], hashes: dict[str, Attachment], p
 
 
 def fingerprint_part(items: Iterable[Material], hashes: dict[str, Attachment]) -> str:
-    """What of the evidence makes a new version: each copy's name and hash, and each file still missing."""
-    parts = [[m.id, m.name, hashes[m.name].sha256 if m.name else None, m.missing] for m in items]
-    return canonical(parts).decode() if any(p[1] or p[3] for p in parts) else ""
+    """What of the evidence makes a new version: each copy's name and hash ("" without any file, so such a
+    package keeps the fingerprint it had; a file appearing or going away changes the list)."""
+    parts = [[m.id, m.name, hashes[m.name].sha256] for m in items if m.name]
+    return canonical(parts).decode() if parts else ""
 
 
 def missing_evidence(manifest: dict[str, Any]) -> list[str]:

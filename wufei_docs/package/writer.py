@@ -29,7 +29,14 @@ from wufei_docs.files.jsonfmt import readable_json
 from wufei_docs.files.locking import folder_lock
 from wufei_docs.files.names import HISTORY, MANIFEST
 from wufei_docs.files.safety import ensure_inside, safe_name
-from wufei_docs.package.evidence import Attachment, copy_verified, file_sha256, missing_evidence
+from wufei_docs.package.evidence import (
+    BOUND_PDF,
+    EVIDENCE_DIR,
+    Attachment,
+    copy_verified,
+    file_sha256,
+    missing_evidence,
+)
 from wufei_docs.package.revisions import NOTE_DOCX, NOTE_TXT, Changes, Revision, compare, note_docx, note_text
 
 FINAL_SUFFIX = "-定稿"
@@ -521,10 +528,15 @@ def _make_final_copy(folder: Path, current: _Current, copy: Path, record: dict[s
                 hashes[name] = sha256(manifest)
                 atomic_write_bytes(tmp / name, manifest)
                 continue
-            hashes[name] = _disk_sha(folder / name)
+            large = name == BOUND_PDF or name.startswith(f"{EVIDENCE_DIR}/")
+            data = None if large else (folder / name).read_bytes()
+            hashes[name] = _disk_sha(folder / name) if data is None else sha256(data)
             if recorded.get(name) not in (None, hashes[name]):
                 messages.append(f"提示：{name} 在生成后被修改过，定稿副本保存的是修改后的文件")
-            copy_verified(Attachment(str(folder / name), hashes[name], 0), tmp / name)
+            if data is None:  # scans: copied in chunks
+                copy_verified(Attachment(str(folder / name), hashes[name], 0), tmp / name)
+            else:
+                atomic_write_bytes(tmp / name, data)
         atomic_write_bytes(tmp / FINAL_RECORD, _json({**record, "files": hashes}))
         for path in tmp.rglob("*"):
             if path.is_file():
