@@ -16,12 +16,14 @@ from wufei_docs.model import Evaluation
 def assess(path: Path) -> Assessed:
     """The task: one file assessed with the running bundle's settings, plus its record for the next run."""
     from wufei_docs.county.cache import digest, file_stat, record, settled
+    from wufei_docs.loading.evidence import RECHECK, evidence_stamps
 
     run = settings()
     evaluation = run.evaluation
     stat = file_stat(path)  # before reading: a change made after it shows next time
     a = _assess_one(path, evaluation)
     if a.checked is not None:
+        from wufei_docs.package.evidence import evidence_fingerprint
         from wufei_docs.package.fingerprint import fingerprint
 
         a.rubric = a.checked.rubric.id
@@ -32,11 +34,13 @@ def assess(path: Path) -> Assessed:
             evaluation=evaluation_json(a),
             pdf=run.pdf,
             evaluated=a.evaluation is not None,
+            evidence=evidence_fingerprint(a.checked.enterprise, a.checked.evidence),
         )
     if a.source_bytes:
         a.record = record(a.entry, digest(a.source_bytes), evaluation, a.rubric, a.fingerprint)
         if settled(stat):
             a.record["stat"] = stat
+        a.record["evidence"] = evidence_stamps(path, a.checked.enterprise.evidence) if a.checked else RECHECK
     return a
 
 

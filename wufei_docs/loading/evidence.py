@@ -235,3 +235,36 @@ def _check_docx(path: Path) -> None:
 
 
 _CHECKS: dict[str, Any] = {"pdf": _check_pdf, "jpeg": _check_image, "png": _check_image, "docx": _check_docx}
+
+
+# --- for a county bundle's re-run: has any evidence file changed since it was assessed? -------------
+
+RECHECK = "recheck"  # an invalid enterprise file: its evidence could not be listed, assess it again
+
+
+def evidence_stamps(source: str | Path, evidence: Sequence[Evidence]) -> list[list[Any]]:
+    """[path, stat or None] of every named evidence file (None: not there), to tell later that none changed."""
+    base = Path(source).parent
+    out: list[list[Any]] = []
+    for ev in evidence:
+        if ev.file is not None:
+            path = base.joinpath(*PurePosixPath(ev.file.replace("\\", "/")).parts)
+            out.append([str(path), _stamp(path)])
+    return out
+
+
+def stamps_unchanged(recorded: Any) -> bool:
+    """True when every recorded evidence file has the stat it had (or is still missing)."""
+    if recorded is None:
+        return True
+    if not isinstance(recorded, list):
+        return False
+    return all(isinstance(r, list) and len(r) == 2 and _stamp(Path(str(r[0]))) == r[1] for r in recorded)
+
+
+def _stamp(path: Path) -> list[int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]

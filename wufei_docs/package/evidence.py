@@ -144,3 +144,9 @@ def copy_verified(att: Attachment, target: Path) -> None:
         raise OutputError(f"无法复制支撑材料 {att.path}：{e.strerror or e}") from None
     if h.hexdigest() != att.sha256:
         raise OutputError(f"支撑材料 {att.path} 在生成过程中被修改，请重新运行")
+
+
+def evidence_fingerprint(enterprise: Enterprise, found: EvidenceCheck) -> str:
+    """`fingerprint_part` from a validated file (what a county bundle's assessment passes to `fingerprint`)."""
+    items = materials(enterprise, found)
+    return fingerprint_part(items, attachments(items))
