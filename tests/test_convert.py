@@ -124,6 +124,7 @@ name = st.text(_SAFE, min_size=2, max_size=30).filter(lambda s: len(s.strip()) >
 tonnes = st.integers(0, 10**9).map(lambda n: n / 1000)
 positive = st.integers(1, 10**12).map(lambda n: n / 1000)
 evidence_id = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,8}", fullmatch=True)
+evidence_file = st.tuples(one_line, st.sampled_from([".pdf", ".JPG", ".jpeg", ".png", ".docx"])).map("".join)
 
 
 def optional(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
@@ -222,7 +223,7 @@ def enterprises(draw: st.DrawFn) -> dict[str, Any]:
             "manifests": {"total": total, "electronic": draw(st.integers(0, total))},
         },
         "items": items,
-        "evidence": [{"id": i, "title": draw(one_line), "file": draw(optional(one_line))} for i in evidence],
+        "evidence": [{"id": i, "title": draw(one_line), "file": draw(optional(evidence_file))} for i in evidence],
     }
 
 
