@@ -6,6 +6,9 @@ page counts of the converted documents. So, for every package at once (one Libre
           *estimated* ranges (same layout as the final one in practice: numbers of similar width);
   pass 2  render the 申报书 with the ranges the page counts give, convert it; if its page count moved, the
           ranges are computed again (at most twice more). Same inputs → same ranges: deterministic.
+The page counts of the documents are remembered (a sealed file in the user's cache folder, keyed by the
+documents' bytes): a rebuild whose documents were converted before (a changed scan, a county re-run) estimates
+exactly, and pass 1 already gives the final 申报书 — LibreOffice starts once. The result is the same either way.
 Then the parts are bound with pikepdf (qpdf): PDF pages are copied as they are (no stream decoded or
 re-encoded, stream data read from the source files while writing, so memory does not grow with the scans),
 images are placed losslessly on A4 pages by img2pdf, and every page gets its number.
@@ -72,9 +75,12 @@ def convert_and_bind(
         for name, data in files.items():
             if name.endswith(".docx") and not (plan is not None and name == REPORT and _ranged(plan)):
                 first[f"{k:05d}/{name}"] = data
+    known = _remembered_pages()
+    estimates = {}
     for job in jobs:
         if _ranged(job.plan):
-            first[f"{job.key:05d}/{REPORT}"] = _render_report(job, _estimate(job))
+            estimates[job.key] = _estimate(job, known)
+            first[f"{job.key:05d}/{REPORT}"] = _render_report(job, estimates[job.key])
         for m in job.with_files:
             if m.file is not None and m.file.kind == "docx":
                 first[f"{job.key:05d}/evidence/{m.id}"] = Path(m.file.path).read_bytes()
@@ -91,7 +97,11 @@ def convert_and_bind(
         job.pdfs = {n: d for n, d in mine.items() if not n.startswith("evidence/")}
         job.pages = {n: _count(d) for n, d in job.pdfs.items()}
         job.pages |= {f"evidence/{i}": _count(d) for i, d in job.evidence_pdfs.items()}
-    _settle_ranges([j for j in jobs if _ranged(j.plan)], convert)
+    ranged = [j for j in jobs if _ranged(j.plan)]
+    for job in ranged:
+        job.ranges = _ranges(job, {name: job.pages[_pdf_name(name)] for _, name in PARTS})
+    _settle_ranges([j for j in ranged if j.ranges != estimates[j.key]], convert)
+    _remember_pages(known, jobs)
     out: list[tuple[dict[str, bytes], Path | None, dict[str, int]]] = []
     for k, (files, _plan) in enumerate(items):
         mine = by_key.get(k, {})
@@ -142,18 +152,68 @@ def _ranges(job: _Job, doc_pages: dict[str, int], guess: bool = False) -> dict[s
     return ranges
 
 
-def _estimate(job: _Job) -> dict[str, tuple[int, int]]:
-    return _ranges(job, {name: _GUESS[name] for _, name in PARTS}, guess=True)
+def _estimate(job: _Job, known: dict[str, int]) -> dict[str, tuple[int, int]]:
+    """The ranges from the page counts remembered for these very documents, else from typical counts."""
+    counts = {name: known.get(_pages_key(job, name), _GUESS[name]) for _, name in PARTS}
+    docx = {m.id: known.get(_digest_file(m)) for m in job.with_files if m.file is not None and m.file.kind == "docx"}
+    if all(v is not None for v in docx.values()):
+        job.pages |= {f"evidence/{i}": int(v) for i, v in docx.items() if v is not None}
+        return _ranges(job, counts)
+    return _ranges(job, counts, guess=True)
+
+
+_PAGES_FILE = "pages.data"
+
+
+def _pages_key(job: _Job, name: str) -> str:
+    """附件1/附件2: their bytes; the 申报书: its bytes without ranges and the ranges' layout (which materials)."""
+    import hashlib
+
+    h = hashlib.sha256(job.files[name])
+    if name == REPORT:
+        h.update(repr([m.id for m in job.with_files]).encode())
+    return h.hexdigest()
+
+
+def _digest_file(m: Material) -> str:
+    from wufei_docs.package.evidence import file_sha256
+
+    assert m.file is not None
+    return file_sha256(Path(m.file.path))
+
+
+def _remembered_pages() -> dict[str, int]:
+    from wufei_docs.files import sealed
+
+    data = sealed.read_data(sealed.key_folder() / _PAGES_FILE)
+    return {str(k): int(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def _remember_pages(known: dict[str, int], jobs: list[_Job]) -> None:
+    from wufei_docs.files import sealed
+
+    fresh = dict(known)
+    for job in jobs:
+        for _, name in PARTS:
+            fresh[_pages_key(job, name)] = job.pages[_pdf_name(name)]
+        for m in job.with_files:
+            if m.file is not None and m.file.kind == "docx":
+                fresh[_digest_file(m)] = job.pages[f"evidence/{m.id}"]
+    if fresh != known:
+        if len(fresh) > 20000:  # a bounded memory: the newest entries stay
+            fresh = dict(list(fresh.items())[-10000:])
+        sealed.write_data(sealed.key_folder() / _PAGES_FILE, fresh)
 
 
 def _settle_ranges(jobs: list[_Job], convert: Any) -> None:
     """Render each 申报书 with its real ranges until its page count is the one the ranges assumed."""
     todo = list(jobs)
-    for _ in range(_ROUNDS):
+    for round_ in range(_ROUNDS):
         if not todo:
             return
-        for job in todo:
-            job.ranges = _ranges(job, {name: job.pages[_pdf_name(name)] for _, name in PARTS})
+        if round_:
+            for job in todo:
+                job.ranges = _ranges(job, {name: job.pages[_pdf_name(name)] for _, name in PARTS})
         again = convert({f"{j.key:05d}/{REPORT}": _render_report(j, j.ranges) for j in todo})
         moved = []
         for job in todo:
