@@ -18,15 +18,33 @@ from tests.test_evidence import MATERIALS, enterprise_with_materials, make_pdf
 pytestmark = pytest.mark.slow
 
 
+CONVERSIONS: list[int] = []  # documents per LibreOffice run, in order
+
+
 @pytest.fixture(scope="module")
-def bound(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def bound(tmp_path_factory: pytest.TempPathFactory) -> Any:
     if shutil.which("soffice") is None:
         pytest.skip("LibreOffice (soffice) 未安装：无法测试 PDF 装订")
+    from wufei_docs.render import pdf
+
+    real = pdf.convert
+
+    def counting(docs: Any, **kw: Any) -> Any:
+        CONVERSIONS.append(len(docs))
+        return real(docs, **kw)
+
+    with pytest.MonkeyPatch.context() as mp:
+        folder = tmp_path_factory.mktemp("evidence-pdf")
+        mp.setenv("WUFEI_CACHE_HOME", str(folder / "cache"))  # no page counts remembered yet
+        mp.setattr(pdf, "convert", counting)
+        yield _build(folder)
+
+
+def _build(folder: Path) -> Path:
     from typer.testing import CliRunner
 
     from wufei_docs.cli import app
 
-    folder = tmp_path_factory.mktemp("evidence-pdf")
     source = enterprise_with_materials(folder / "收件")
     rotated = folder / "收件" / "支撑材料" / "E01.pdf"
     with pikepdf.open(rotated, allow_overwriting_input=True) as pdf:
@@ -34,6 +52,8 @@ def bound(tmp_path_factory: pytest.TempPathFactory) -> Path:
         pdf.save(rotated)
     r = CliRunner().invoke(app, ["build", str(source), "-o", str(folder / "out"), "--pdf"])
     assert r.exit_code == 0, r.output
+    # the three documents, the .docx material and the title page; then the 申报书 with its ranges
+    assert CONVERSIONS == [5, 1]
     return folder
 
 
@@ -138,11 +158,13 @@ def test_a_rebuild_of_the_same_data_is_unchanged_and_a_new_scan_moves_the_ranges
 
     source, out = bound / "收件" / "企业.yaml", bound / "out"
     before = _outline(out / "申报材料.pdf")
+    del CONVERSIONS[:]
     r = CliRunner().invoke(app, ["build", str(source), "-o", str(out), "--pdf"])
     assert r.exit_code == 0 and "无变化" in r.output, r.output
     make_pdf(bound / "收件" / "支撑材料" / "E01.pdf", 5)
     r = CliRunner().invoke(app, ["build", str(source), "-o", str(out), "--pdf"])
     assert r.exit_code == 0 and "已生成第 2 版" in r.output, r.output
+    assert CONVERSIONS == [5, 5]  # page counts known from the first build: one LibreOffice run each
     after = _outline(out / "申报材料.pdf")
     shift = dict(after[3][2])["E02 危废贮存库照片"] - dict(before[3][2])["E02 危废贮存库照片"]
     assert shift == 2
