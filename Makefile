@@ -43,6 +43,7 @@ bench: $(STAMP) bytecode
 	$(BIN)/python bench/bundle_vs_naive.py
 	$(BIN)/python bench/rebundle.py
 	$(BIN)/python bench/pdf_batch.py
+	$(BIN)/python bench/evidence_pdf.py
 
 clean:
 	rm -rf $(VENV) outputs .pytest_cache .mypy_cache .ruff_cache
