@@ -89,8 +89,8 @@ def convert_and_bind(
     converted = convert(first)
     by_key: dict[int, dict[str, bytes]] = {}
     for key, pdf in converted.items():
-        k, _, name = key.partition("/")
-        by_key.setdefault(int(k), {})[_pdf_name(name)] = pdf
+        index, _, name = key.partition("/")
+        by_key.setdefault(int(index), {})[_pdf_name(name)] = pdf
     for job in jobs:
         mine = by_key.get(job.key, {})
         job.evidence_pdfs = {n.split("/", 1)[1]: d for n, d in mine.items() if n.startswith("evidence/")}
@@ -105,14 +105,14 @@ def convert_and_bind(
     out: list[tuple[dict[str, bytes], Path | None, dict[str, int]]] = []
     for k, (files, _plan) in enumerate(items):
         mine = by_key.get(k, {})
-        job = next((j for j in jobs if j.key == k), None)
-        pdfs = {_pdf_name(n): (job.pdfs if job else mine)[_pdf_name(n)] for n in files if n.endswith(".docx")}
-        if job is None:
+        found = next((j for j in jobs if j.key == k), None)
+        pdfs = {_pdf_name(n): (found.pdfs if found else mine)[_pdf_name(n)] for n in files if n.endswith(".docx")}
+        if found is None:
             out.append((pdfs, None, {}))
             continue
         target = workdir / f"{k:05d}-{BOUND_PDF}"
-        bind(job, target)
-        out.append((pdfs, target, {i: job.pages[f"evidence/{i}"] for i in job.evidence_pdfs}))
+        bind(found, target)
+        out.append((pdfs, target, {i: found.pages[f"evidence/{i}"] for i in found.evidence_pdfs}))
     return out
 
 
@@ -278,34 +278,57 @@ def _cover(plan: BindPlan) -> bytes:
 # --- binding ---------------------------------------------------------------------------------------
 
 
+_BATCH_BYTES = 32 * 1024 * 1024  # pikepdf copies a source's streams when its pages are added: merge in batches
+
+
 def bind(job: _Job, target: Path) -> None:
-    """Write 申报材料.pdf: the three documents, the title page, each material in id order; outline; numbers."""
+    """Write 申报材料.pdf: the three documents, the title page, each material in id order; outline; numbers.
+
+    Parts are merged in batches of about 32 MB into a file on disk, which the next batch extends: memory
+    holds one batch (plus what LibreOffice's documents take), whatever the size of the scans."""
+    with tempfile.TemporaryDirectory(prefix="wufei-bind-") as name:
+        tmp = Path(name)
+        parts: list[tuple[str, Any]] = [(title, _doc_getter(job, tmp, doc)) for title, doc in PARTS]
+        if job.with_files:
+            parts.append((EVIDENCE_PART, _doc_getter(job, tmp, "cover.fodt")))
+            parts += [(f"{m.id} {m.title}", _material_getter(job, m, tmp)) for m in job.with_files]
+        counts: list[int] = []
+        acc: Path | None = None
+        batch: list[Path] = []
+        size = 0
+        for k, (_, get) in enumerate(parts):
+            path = get()
+            batch.append(path)
+            size += path.stat().st_size
+            last = k == len(parts) - 1
+            if last or size >= _BATCH_BYTES:
+                out = target if last else tmp / f"merged-{k}.pdf"
+                finish = (lambda pdf: _finish(pdf, job, parts, counts)) if last else None
+                _merge(acc, batch, out, counts, finish)
+                for old in [acc, *batch]:
+                    if old is not None and old.parent == tmp:
+                        old.unlink()  # spilled documents, photos made PDFs, earlier batches
+                acc, batch, size = out, [], 0
+
+
+def _doc_getter(job: _Job, tmp: Path, name: str) -> Any:
+    return lambda: _spill(tmp / f"doc-{Path(name).stem}.pdf", job.pdfs[_pdf_name(name)])
+
+
+def _material_getter(job: _Job, m: Material, tmp: Path) -> Any:
+    return lambda: _material_pdf(job, m, tmp)
+
+
+def _merge(acc: Path | None, batch: list[Path], target: Path, counts: list[int], finish: Any) -> None:
     import pikepdf
 
     with contextlib.ExitStack() as stack:
-        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="wufei-bind-")))
-        out = stack.enter_context(pikepdf.new())
-        outline: list[tuple[str, int, list[tuple[str, int]]]] = []
-        for title, name in PARTS:
-            start = len(out.pages)
-            _append(out, stack, _spill(tmp, name, job.pdfs[_pdf_name(name)]))
-            outline.append((title, start, []))
-        children: list[tuple[str, int]] = []
-        if job.with_files:
-            cover = len(out.pages)
-            _append(out, stack, _spill(tmp, "cover", job.pdfs["cover.pdf"]))
-            for m in job.with_files:
-                start = len(out.pages)
-                _append(out, stack, _material_pdf(job, m, tmp))
-                children.append((f"{m.id} {m.title}", start))
-            outline.append((EVIDENCE_PART, cover, children))
-        _number_pages(out)
-        with out.open_outline() as root:
-            for title, page, kids in outline:
-                item = pikepdf.OutlineItem(title, page)
-                item.children.extend(pikepdf.OutlineItem(t, p) for t, p in kids)
-                root.root.append(item)
-        out.docinfo["/Title"] = f"{job.plan.unit} 申报材料"
+        stream = pikepdf.AccessMode.stream  # read, not mmap: mapped pages would count as our memory
+        out = stack.enter_context(pikepdf.open(acc, access_mode=stream) if acc else pikepdf.new())
+        for path in batch:
+            counts.append(_append(out, stack, path))
+        if finish is not None:
+            finish(out)
         try:
             out.save(
                 target,
@@ -318,8 +341,25 @@ def bind(job: _Job, target: Path) -> None:
             raise OutputError(f"无法生成 {BOUND_PDF}：{e}") from None
 
 
-def _spill(tmp: Path, name: str, data: bytes) -> Path:
-    path = tmp / f"{len(list(tmp.iterdir())):03d}-{Path(name).stem}.pdf"
+def _finish(pdf: Any, job: _Job, parts: list[tuple[str, Any]], counts: list[int]) -> None:
+    """Page numbers, the outline (the three documents, 支撑材料 with one entry per material), the title."""
+    import pikepdf
+
+    starts = [sum(counts[:k]) for k in range(len(counts))]
+    _number_pages(pdf)
+    with pdf.open_outline() as outline:
+        for k, (title, _) in enumerate(parts[: len(PARTS) + 1]):
+            item = pikepdf.OutlineItem(title, starts[k])
+            if title == EVIDENCE_PART:
+                kids = parts[len(PARTS) + 1 :]
+                item.children.extend(
+                    pikepdf.OutlineItem(t, p) for (t, _), p in zip(kids, starts[len(PARTS) + 1 :], strict=True)
+                )
+            outline.root.append(item)
+    pdf.docinfo["/Title"] = f"{job.plan.unit} 申报材料"
+
+
+def _spill(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path
 
@@ -329,15 +369,15 @@ def _material_pdf(job: _Job, m: Material, tmp: Path) -> Path:
     if m.file.kind == "pdf":
         return Path(m.file.path)
     if m.file.kind == "docx":
-        return _spill(tmp, m.id, job.evidence_pdfs[m.id])
-    return _image_pdf(Path(m.file.path), tmp / f"img-{len(list(tmp.iterdir())):03d}.pdf")
+        return _spill(tmp / f"ev-{m.id}.pdf", job.evidence_pdfs[m.id])
+    return _image_pdf(Path(m.file.path), tmp / f"ev-{m.id}.pdf")
 
 
 def _image_pdf(image: Path, target: Path) -> Path:
     """One A4 page (turned to landscape for a landscape photo) holding the image as it is: JPEG data is
     embedded unchanged, PNG data losslessly; an image img2pdf cannot take as is (alpha channel, 16-bit…) is
     first made a plain RGB PNG (lossless for what is visible)."""
-    import img2pdf
+    import img2pdf  # type: ignore[import-untyped]
 
     layout = img2pdf.get_layout_fun(A4, border=(_BORDER, _BORDER), fit=img2pdf.FitMode.into, auto_orient=True)
     try:
@@ -356,11 +396,11 @@ def _image_pdf(image: Path, target: Path) -> Path:
     return target
 
 
-def _append(out: Any, stack: contextlib.ExitStack, path: Path) -> None:
-    """Copy every page of `path` (kept open until the bound file is written: qpdf reads the streams then)."""
+def _append(out: Any, stack: contextlib.ExitStack, path: Path) -> int:
+    """Copy every page of `path` (kept open until the merged file is written); the number of pages."""
     import pikepdf
 
-    src = stack.enter_context(pikepdf.open(path))
+    src = stack.enter_context(pikepdf.open(path, access_mode=pikepdf.AccessMode.stream))
     for page in src.pages:
         for key in ("/Resources", "/MediaBox", "/CropBox", "/Rotate"):
             if key not in page.obj:
@@ -368,6 +408,7 @@ def _append(out: Any, stack: contextlib.ExitStack, path: Path) -> None:
                 if value is not None:
                     page.obj[key] = value
     out.pages.extend(src.pages)
+    return len(src.pages)
 
 
 def _inherited(node: Any, key: str) -> Any:
