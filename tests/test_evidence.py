@@ -334,3 +334,8 @@ def test_the_county_bundle_carries_the_evidence(cli, source, tmp_path) -> None:
     assert bundle["enterprises"][0]["files"]["支撑材料/E02-危废贮存库照片.png"] == sha(copy)
     r = cli("bundle", source.parent, "--evaluation", ev, "-o", out)
     assert "已生成 0 家企业的申报材料" in r.output, r.output
+
+    (source.parent / "支撑材料" / "E03.jpg").unlink()  # the county is told, the package goes without it
+    r = cli("bundle", source.parent, "--evaluation", ev, "-o", out)
+    assert r.exit_code == 0 and "支撑材料 E03 的文件尚未找到" in (out / "汇总.txt").read_text("utf-8"), r.output
+    assert not (folder / "支撑材料" / "E03-培训现场_照片.jpg").exists()

@@ -86,6 +86,8 @@ def _assess_one(path: Path, evaluation: Evaluation) -> Assessed:
         entry.warnings += timing_warnings(entry, checked.rubric.evaluation_days)
     if ent.unit.county != evaluation.county:
         entry.warnings.append(f"{ent.unit.name}：所在县区为 {ent.unit.county}，与评估县区 {evaluation.county} 不一致")
+    if checked.evidence.missing:  # listed scans not in the folder: the package goes out without them
+        entry.warnings.append(f"{ent.unit.name}：支撑材料 {'、'.join(checked.evidence.missing)} 的文件尚未找到")
     entry.recommended, entry.reason = recommendation(ev is not None, result)
     return Assessed(path, entry, checked, self_result, result, source_bytes, ev)
 
