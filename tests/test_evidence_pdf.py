@@ -4,15 +4,18 @@ without re-encoding. Needs LibreOffice."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import subprocess
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import pikepdf
 import pytest
 
+from tests.conftest import dump_yaml, variant
 from tests.test_evidence import MATERIALS, enterprise_with_materials, make_pdf
 
 pytestmark = pytest.mark.slow
@@ -183,3 +186,31 @@ def test_a_photo_with_transparency_keeps_it(tmp_path) -> None:
         assert len(pdf.pages) == 1
         [image] = [v for _, v in pdf.pages[0].obj.Resources.XObject.items()]
         assert "/SMask" in image and int(image.Width) == 300  # the transparency kept, losslessly
+
+
+def test_the_county_bundle_binds_each_enterprise_and_zips_it(tmp_path) -> None:
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice (soffice) 未安装：无法测试 PDF 装订")
+    from typer.testing import CliRunner
+
+    from wufei_docs.cli import app
+
+    source = enterprise_with_materials(tmp_path / "收件")
+    uscc = variant()["unit"]["uscc"]
+    ev = tmp_path / "evaluation.yaml"
+    entry = {"received": "2025-03-01", "evaluated": "2025-03-10", "scores": {"A4.1": 9}}
+    ev.write_text(
+        dump_yaml({"format": "wufei/evaluation-1", "county": "章贡区", "enterprises": {uscc: entry}}), "utf-8"
+    )
+    out = tmp_path / "推荐材料"
+    r = CliRunner().invoke(app, ["bundle", str(source.parent), "--evaluation", str(ev), "-o", str(out), "--pdf"])
+    assert r.exit_code == 0, r.output
+    [folder] = (out / "企业").iterdir()
+    bound = folder / "申报材料.pdf"
+    outline = _outline(bound)
+    assert [t for t, _, _ in outline] == ["申报书", "附件1", "附件2", "支撑材料"]
+    assert [t for t, _ in outline[3][2]] == [f"{m['id']} {m['title']}" for m in MATERIALS[:4]]
+    with zipfile.ZipFile(out.with_name(out.name + ".zip")) as z:
+        assert z.read(f"{out.name}/企业/{folder.name}/申报材料.pdf") == bound.read_bytes()
+    bundle = json.loads((out / "bundle.json").read_text("utf-8"))
+    assert bundle["enterprises"][0]["files"]["申报材料.pdf"] == hashlib.sha256(bound.read_bytes()).hexdigest()
