@@ -107,13 +107,18 @@ def attach_pdfs(packages: Sequence[Package]) -> list[Package]:
     """Add a PDF of every .docx of every package and, where the package was built with a binding plan,
     申报材料.pdf (package/binding.py); LibreOffice runs once for all packages (twice when a 申报书 lists
     page ranges of bound 支撑材料)."""
+    import shutil
     import tempfile
 
     from wufei_docs.package.binding import bound_attachment, convert_and_bind
     from wufei_docs.package.evidence import BOUND_PDF
 
     workdir = Path(tempfile.mkdtemp(prefix="wufei-bound-"))  # emptied by the writer, which moves the files
-    results = convert_and_bind([(p.files, p.binding) for p in packages], workdir)
+    try:
+        results = convert_and_bind([(p.files, p.binding) for p in packages], workdir)
+    except BaseException:
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise
     out = []
     for p, (pdfs, bound, pages) in zip(packages, results, strict=True):
         attachments, manifest = dict(p.attachments), p.manifest
