@@ -50,6 +50,7 @@ bench: $(STAMP) bytecode
 	$(BIN)/python bench/serve_rescore.py
 	$(BIN)/python bench/serve_pdf.py
 	$(BIN)/python bench/serve_rebundle.py
+	$(BIN)/python bench/evidence_pdf.py
 
 clean:
 	rm -rf $(VENV) outputs .pytest_cache .mypy_cache .ruff_cache

@@ -189,7 +189,9 @@ def hostile_enterprise() -> tuple[dict[str, Any], dict[str, str]]:
     data["items"]["B1.2"] = {}
     put(data["items"]["B1.2"], "na", "items.B1.2.na", 200)
     put(data["evidence"][0], "title", "evidence[0].title", 200)
-    put(data["evidence"][0], "file", "evidence[0].file", 200)
+    put(data["evidence"][0], "file", "evidence[0].file", 196)
+    data["evidence"][0]["file"] += ".pdf"  # FORMAT.md §1: an evidence file is a .pdf/.jpg/.png/.docx
+    placed["evidence[0].file"] += ".pdf"
     return data, placed
 
 

@@ -17,7 +17,8 @@ from wufei_docs.errors import OutputError
 from wufei_docs.files import fsutil
 from wufei_docs.files.locking import LOCK_NAME, folder_lock
 from wufei_docs.package import writer as package
-from wufei_docs.package.writer import Package, mark_final, package_is_current, write_package
+from wufei_docs.package.final import mark_final
+from wufei_docs.package.writer import Package, package_is_current, write_package
 
 CHANGED = {"items.A4.1.score": 8}
 # moving v1 out (manifest + 3 documents) and v2 in (3 documents + 2 notes + manifest) = 10 moves
@@ -105,7 +106,9 @@ def test_failure_in_the_first_build_leaves_nothing_behind(tmp_path: Path, monkey
 
 def test_failure_while_making_the_final_copy_changes_nothing(built, monkeypatch) -> None:
     folder, before = built
-    monkeypatch.setattr(package, "atomic_write_bytes", fail_on_call(3, package.atomic_write_bytes))
+    from wufei_docs.package import final
+
+    monkeypatch.setattr(final, "atomic_write_bytes", fail_on_call(3, final.atomic_write_bytes))
     with pytest.raises(Boom):
         mark_final(folder)
     assert_previous_intact(folder, before)

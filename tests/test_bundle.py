@@ -288,5 +288,5 @@ def test_pdf_for_the_whole_bundle_in_one_libreoffice_run(cli, county, tmp_path, 
     assert calls == [6]  # 2 enterprises × 3 documents, one LibreOffice process
     for folder in (tmp_path / "out" / "企业").iterdir():
         pdfs = sorted(p.name for p in folder.glob("*.pdf"))
-        assert pdfs == ["申报书.pdf", "附件1-评价指标自评表.pdf", "附件2-评估申报表.pdf"]
+        assert pdfs == ["申报书.pdf", "申报材料.pdf", "附件1-评价指标自评表.pdf", "附件2-评估申报表.pdf"]
         assert all((folder / p).read_bytes().startswith(b"%PDF") for p in pdfs)

@@ -138,6 +138,9 @@ title = one_line.filter(_folder_safe)
 tonnes = st.integers(0, 10**9).map(lambda n: n / 1000)
 positive = st.integers(10, 10**12).map(lambda n: n / 1000)  # 工业总产值 ≥ 0.01 万元 (model.MIN_OUTPUT)
 evidence_id = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,8}", fullmatch=True)
+# a relative file name (separators, drive letters and `..` are refused at validation, tested in test_evidence*)
+_file_stem = one_line.filter(lambda s: not set(s) & set("\\/:") and not s.startswith((".", " ")))
+evidence_file = st.tuples(_file_stem, st.sampled_from([".pdf", ".JPG", ".jpeg", ".png", ".docx"])).map("".join)
 
 
 def optional(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
@@ -236,7 +239,7 @@ def enterprises(draw: st.DrawFn) -> dict[str, Any]:
             "manifests": {"total": total, "electronic": draw(st.integers(0, total))},
         },
         "items": items,
-        "evidence": [{"id": i, "title": draw(title), "file": draw(optional(one_line))} for i in evidence],
+        "evidence": [{"id": i, "title": draw(title), "file": draw(optional(evidence_file))} for i in evidence],
     }
 
 

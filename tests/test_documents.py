@@ -177,7 +177,7 @@ def test_report_sections_and_tables(cli, write, tmp_path) -> None:
     ]
     assert [c.text for c in categories[1]] == ["A 工业固体废物污染防治", "50", "50"]
     assert [c.text for c in categories[-1]] == ["结论", "达标"]
-    assert [c.text for c in evidence[1]] == ["1", "E01", "创建通知", "支撑材料/E01.pdf", "A1.1"]
+    assert [c.text for c in evidence[1]] == ["1", "E01", "创建通知", "", "A1.1"]
 
 
 def test_fonts_page_size_and_page_numbers(cli, write, tmp_path) -> None:
@@ -221,7 +221,7 @@ def hostile_enterprise() -> dict:
     d["waste"]["streams"][1]["code"] = HOSTILE
     d["items"]["A1.1"] = {"score": 1, "note": HOSTILE_TEXT, "evidence": ["E01"]}
     d["items"]["D2.2"] = {"na": HOSTILE}
-    d["evidence"][0].update(title=HOSTILE, file=HOSTILE)
+    d["evidence"][0].update(title=HOSTILE, file=HOSTILE + ".pdf")  # a file name must end in an accepted type
     return d
 
 
@@ -242,7 +242,7 @@ def test_hostile_text_comes_out_literally(cli, write, tmp_path) -> None:
     info = grid(report.tables[1])
     assert info[5][1].text == "C3240 " + SHORT and info[6][1].text == HOSTILE
     evidence = grid(report.tables[5])
-    assert [c.text for c in evidence[1]][2:4] == [HOSTILE, HOSTILE]
+    assert [c.text for c in evidence[1]][2:4] == [HOSTILE, HOSTILE + ".pdf"]
     assert f"A1.1 工厂管理机构、绿色制造制度；可循环包装（得1分）：{HOSTILE_TEXT}；支撑材料：E01。" in paragraphs
     assert f"D2.2 土壤污染隐患排查等制度（重点监管单位）（不适用）：{HOSTILE}。" in paragraphs
     sheet = open_docx(out / SHEET)

@@ -68,6 +68,8 @@ def poisoned(bad: str) -> dict[str, Any]:
             value = {"na": value}  # type: ignore[assignment]
         elif dotted == "items.B1.3.evidence":
             value = [f"E{bad}1"]  # type: ignore[assignment]
+        elif dotted == "evidence.0.file":
+            value += ".pdf"  # an accepted type: only the text is under test
         set_path(data, dotted, value)
     return data
 

@@ -14,7 +14,8 @@ import pytest
 from tests.conftest import variant
 from tests.packages import DOCS, contents, docx_text, make_package, tree
 from wufei_docs.errors import OutputError
-from wufei_docs.package.writer import Package, mark_final, package_is_current, read_manifest, write_package
+from wufei_docs.package.final import mark_final
+from wufei_docs.package.writer import Package, package_is_current, read_manifest, write_package
 
 # change one score and one tonnage (the tonnage also breaks A4.2: 10 t handled of 12 t generated)
 CORRECTED = {"items.A4.1.score": 8, "waste.streams.0.generated_t": 12}

@@ -155,7 +155,7 @@ def test_the_built_pdfs_are_shown_page_by_page(client: TestClient, ws: Path) -> 
     page = client.get("/enterprises/稀土").text
     images = re.findall(r'src="(/enterprises/稀土/preview/(\d+)/(\d+)\.png)"', page)
     documents = {doc for _, doc, _ in images}
-    assert documents == {"0", "1", "2"}  # 申报书, 附件1, 附件2
+    assert documents == {"0", "1", "2", "3"}  # 申报书, 申报材料 (all bound, with the 支撑材料), 附件1, 附件2
     assert len(images) >= 3 + 2  # the 申报书 has several pages
     for src in (images[0][0], images[-1][0], images[0][0] + "?size=large"):
         r = client.get(src)

@@ -455,10 +455,21 @@ class ItemClaim(Strict):
             yield (), "不能同时填写自评分（score）和不适用理由（na）"
 
 
+EVIDENCE_SUFFIXES = (".pdf", ".jpg", ".jpeg", ".png", ".docx")  # FORMAT.md §1: what `build` can bind
+
+
+def _evidence_suffix(value: str) -> str:
+    """Only the kinds a package can carry and bind (checked against the content by loading/evidence.py)."""
+    name = value.replace("\\", "/").rsplit("/", 1)[-1]
+    if "." not in name or "." + name.rpartition(".")[2].lower() not in EVIDENCE_SUFFIXES:
+        raise fail(f"“{value}” 的文件类型不受支持，可用：{' '.join(EVIDENCE_SUFFIXES)}")
+    return value
+
+
 class Evidence(Strict):
     id: Annotated[str, NumText, Field(pattern=f"^{_EVIDENCE_ID.pattern}$")]
     title: Annotated[Line, AfterValidator(_name_like)]
-    file: Line | None = None
+    file: Annotated[Line, AfterValidator(_evidence_suffix)] | None = None  # relative to the enterprise file
 
 
 def _format_check(expected: str) -> Callable[[str], str]:

@@ -95,7 +95,7 @@ def sample_enterprise(i: int, *, county: str | None = None, seed: int = 0) -> di
             "manifests": {"total": 20 + i % 30, "electronic": 20 + i % 30},
         },
         "items": items,
-        "evidence": [{"id": "E01", "title": "创建工作实施方案", "file": "支撑材料/E01.pdf"}],
+        "evidence": [{"id": "E01", "title": "创建工作实施方案"}],  # listed by title: samples carry no files
     }
 
 

@@ -17,12 +17,14 @@ from wufei_docs.model import Evaluation
 def assess(path: Path) -> Assessed:
     """The task: one file assessed with the running bundle's settings, plus its record for the next run."""
     from wufei_docs.county.cache import digest, file_stat, record, settled
+    from wufei_docs.loading.evidence import RECHECK, evidence_stamps
 
     run = settings()
     evaluation = run.evaluation
     stat = file_stat(path)  # before reading: a change made after it shows next time
     a = _assess_one(path, evaluation)
     if a.checked is not None:
+        from wufei_docs.package.evidence import evidence_fingerprint
         from wufei_docs.package.fingerprint import fingerprint
 
         a.rubric = a.checked.rubric.id
@@ -32,11 +34,13 @@ def assess(path: Path) -> Assessed:
             templates=run.templates,
             evaluation=evaluation_json(a),
             evaluated=a.evaluation is not None,
+            evidence=evidence_fingerprint(a.checked.enterprise, a.checked.evidence),
         )
     if a.source_bytes:
         a.record = record(a.entry, digest(a.source_bytes), evaluation, a.rubric, a.fingerprint)
         if settled(stat):
             a.record["stat"] = stat
+        a.record["evidence"] = evidence_stamps(path, a.checked.enterprise.evidence) if a.checked else RECHECK
     return a
 
 
@@ -82,6 +86,8 @@ def _assess_one(path: Path, evaluation: Evaluation) -> Assessed:
         entry.warnings += timing_warnings(entry, checked.rubric.evaluation_days)
     if ent.unit.county != evaluation.county:
         entry.warnings.append(f"{ent.unit.name}：所在县区为 {ent.unit.county}，与评估县区 {evaluation.county} 不一致")
+    if checked.evidence.missing:  # listed scans not in the folder: the package goes out without them
+        entry.warnings.append(f"{ent.unit.name}：支撑材料 {'、'.join(checked.evidence.missing)} 的文件尚未找到")
     entry.recommended, entry.reason = recommendation(ent.unit.county, evaluation.county, ev is not None, result)
     return Assessed(path, entry, checked, self_result, result, source_bytes, ev)
 

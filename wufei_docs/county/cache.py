@@ -163,7 +163,9 @@ class AssessCache:
             self._ev_digests[uscc] = evaluation_digest(evaluation, uscc)
         if record.get("ev") != self._ev_digests[uscc]:
             return None
-        return record
+        from wufei_docs.loading.evidence import stamps_unchanged
+
+        return record if stamps_unchanged(record.get("evidence")) else None  # a scan changed: assess again
 
     def current_files(self, record: dict[str, Any], folder: str, root: Path) -> dict[str, str] | None:
         """The package's file hashes when its folder still holds exactly the version this record saw."""

@@ -166,6 +166,17 @@ class Workers:
             self.helper.close()
             self.helper = None
 
+    def abort(self) -> None:
+        """Stop every worker now (a task failed, the run is being undone): what they would still write is
+        not wanted, and must not land in a folder the caller is about to remove."""
+        if self.helper is not None:
+            self.helper.used = False  # close() then kills it rather than letting it finish its tasks
+            self.helper.close()
+            self.helper = None
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
     def restart(self) -> None:
         """End the workers; the next stage forks new ones from this process as it is then."""
         if self.pool is not None:

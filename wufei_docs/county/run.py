@@ -354,7 +354,11 @@ class Run:
             fn: Callable[..., Any] = _produce_at if shared else _produce
             if remote:
                 args, fn = [(Task(fn, a),) for a in args] + [(task,) for task in remote], run_task
-            results = workers.map(fn, args, PRODUCING, self.notify, meanwhile=meanwhile if local else None)
+            try:
+                results = workers.map(fn, args, PRODUCING, self.notify, meanwhile=meanwhile if local else None)
+            except BaseException:
+                workers.abort()  # before the caller rolls back: no worker may still be writing into the stage
+                raise
             results = results[: len(todo)]
         if self.settings.pdf and todo:
             from wufei_docs.package.build import attach_pdfs

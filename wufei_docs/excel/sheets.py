@@ -233,7 +233,7 @@ EVIDENCE_TABLE = Table(
     (
         _f("编号", "id", kind="code", hint="如 E01", width=10),
         _f("材料名称", "title", width=50),
-        _f("文件", "file", hint="如 支撑材料/E01.pdf", width=36),
+        _f("文件", "file", hint="相对本文件所在文件夹，如 支撑材料/E01.pdf（.pdf/.jpg/.png/.docx）", width=36),
     ),
     keyed=False,
     rows=50,

@@ -99,8 +99,11 @@ def remove_tree(path: Path) -> None:
     """Delete a folder we created (staging, discarded copies), including read-only files."""
 
     def _retry_writable(func: Any, p: str, _exc: Any) -> None:
-        os.chmod(p, 0o700)
-        func(p)
+        try:
+            os.chmod(p, 0o700)
+            func(p)
+        except FileNotFoundError:  # gone meanwhile (a temp file its writer removed): nothing left to delete
+            pass
 
     if not path.exists():
         return

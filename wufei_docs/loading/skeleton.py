@@ -74,7 +74,7 @@ waste:
 items:                              # 自评：score 自评分（0.5 的整数倍，不超过满分），note 说明，evidence 支撑材料编号
                                     # 合理缺项写 {{na: 不适用理由}}，不写 score；附加分项（F）不能写不适用
 {items}
-evidence:                           # 支撑材料清单：编号、名称、文件（支撑材料另附，不嵌入申报书）
+evidence:                           # 支撑材料清单：编号、名称、文件（相对本文件所在文件夹，.pdf/.jpg/.png/.docx，可不填）
   - {{id: E01, title: '', file: ''}}
 """
 

@@ -14,8 +14,9 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from wufei_docs.errors import InputError, Problem
+from wufei_docs.loading.evidence import EvidenceCheck, check_evidence
 from wufei_docs.loading.quoted import quoted_figure_warnings as quoted
-from wufei_docs.loading.rules import enterprise_warnings, evaluation_problems, rubric_problems
+from wufei_docs.loading.rules import enterprise_warnings, evaluation_problems, get, rubric_problems
 from wufei_docs.loading.walk import walk
 from wufei_docs.model import DEFAULT_RUBRIC, ENTERPRISE_FORMAT, Enterprise, Evaluation, Strict
 from wufei_docs.raw import Loc, RawDocument, format_path
@@ -31,6 +32,7 @@ class Checked:
     enterprise: Enterprise
     rubric: Rubric
     warnings: list[str] = field(default_factory=list)
+    evidence: EvidenceCheck = field(default_factory=EvidenceCheck)  # the 支撑材料 files found (loading/evidence.py)
 
 
 def validate_enterprise(raw: RawDocument) -> Checked:
@@ -50,12 +52,15 @@ def validate_enterprise(raw: RawDocument) -> Checked:
         sections = _walk(raw, Enterprise, data, problems, skip=set() if fmt is not None else {("format",)})
     if rubric is not None:
         problems += [_at(raw, loc, msg) for loc, msg in rubric_problems(sections, rubric, data)]
+    evidence = check_evidence(get(sections, "evidence"), raw.source)
+    problems += [_at(raw, loc, msg) for loc, msg in evidence.problems]
     problems = _with_loader_problems(raw.problems, problems)
     if problems:
         raise InputError(raw.source, _unique_sorted(problems))
     enterprise = enterprise or Enterprise.model_validate(data)
     assert rubric is not None
-    return Checked(enterprise, rubric, [*raw.notices, *enterprise_warnings(enterprise, rubric), *quoted(enterprise)])
+    warnings = [*raw.notices, *enterprise_warnings(enterprise, rubric), *quoted(enterprise), *evidence.warnings]
+    return Checked(enterprise, rubric, warnings, evidence)
 
 
 def validate_evaluation(raw: RawDocument) -> Evaluation:

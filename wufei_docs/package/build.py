@@ -46,7 +46,7 @@ def build(
     except OSError as e:
         raise InputError(path, f"无法读取文件：{oserrors.describe(e)}") from None
     result = score(checked.enterprise, checked.rubric)
-    package = build_package(checked, result, source_bytes=source_bytes, templates=templates)
+    package = build_package(checked, result, source_bytes=source_bytes, templates=templates, pdf=pdf, defer_pdf=True)
     if pdf and not current_renderings(Path(out_dir), package.fingerprint):  # PDFs already there: no LibreOffice
         [package] = attach_pdfs([package])
     try:
@@ -103,23 +103,33 @@ def build_package(
     `self_result` the enterprise's own (附件1 then shows both). `evaluation` (the county's entry for
     this enterprise) only feeds the fingerprint. With `pdf`, PDFs are made in one LibreOffice run;
     with `defer_pdf` too, the caller converts many packages at once with `attach_pdfs`."""
+    from wufei_docs.package import evidence as ev
     from wufei_docs.render.engine import render_docx
     from wufei_docs.render.view import view_model
 
     evaluated = self_result is not None
     context = view_model(checked.enterprise, result, checked.rubric, self_result=self_result)
-    files = {
-        out: render_docx(tpl, context, cache=cache)
-        for out, tpl in templates_for(evaluated=evaluated, templates=templates).items()
-    }
+    chosen = templates_for(evaluated=evaluated, templates=templates)
+    files = {out: render_docx(tpl, context, cache=cache) for out, tpl in chosen.items()}
     options_used = options(templates=templates, evaluated=evaluated)
+    materials = ev.materials(checked.enterprise, checked.evidence)
+    attached = ev.attachments(materials)
+    manifest = _manifest(checked, result, self_result, source_bytes, options_used)
+    manifest["evidence"] = ev.manifest_entries(materials, attached, {})
     package = Package(
         files=files,
-        manifest=_manifest(checked, result, self_result, source_bytes, options_used),
+        manifest=manifest,
         fingerprint=fingerprint(
-            source_bytes, checked.rubric.id, templates=templates, evaluation=evaluation, evaluated=evaluated
+            source_bytes,
+            checked.rubric.id,
+            templates=templates,
+            evaluation=evaluation,
+            evaluated=evaluated,
+            evidence=ev.fingerprint_part(materials, attached),
         ),
         extra={"input": checked.enterprise.model_dump(mode="json"), "score": result.to_json()},
+        attachments=attached,
+        binding=_plan(chosen, context, checked, materials) if pdf else None,
     )
     if pdf and not defer_pdf:
         [package] = attach_pdfs([package])
@@ -127,18 +137,37 @@ def build_package(
 
 
 def attach_pdfs(packages: Sequence[Package]) -> list[Package]:
-    """Add a PDF of every .docx of every package, converted by ONE LibreOffice process."""
-    from wufei_docs.render.pdf import convert
+    """Add a PDF of every .docx of every package and, where the package was built with a binding plan,
+    申报材料.pdf (package/binding.py); LibreOffice runs once for all packages (twice when a 申报书 lists
+    page ranges of bound 支撑材料)."""
+    import shutil
+    import tempfile
 
-    docs = {(k, name): data for k, p in enumerate(packages) for name, data in p.files.items() if name.endswith(DOCX)}
-    pdfs = convert({f"{k:05d}/{name}": data for (k, name), data in docs.items()})
+    from wufei_docs.package.binding import bound_attachment, convert_and_bind
+    from wufei_docs.package.evidence import BOUND_PDF
+
+    workdir = Path(tempfile.mkdtemp(prefix="wufei-bound-"))  # emptied by the writer, which moves the files
+    try:
+        results = convert_and_bind([(p.files, p.binding) for p in packages], workdir)
+    except BaseException:
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise
     out = []
-    for k, p in enumerate(packages):
-        files = dict(p.files)
-        for name in [n for n in p.files if n.endswith(DOCX)]:
-            files[name[: -len(DOCX)] + ".pdf"] = pdfs[f"{k:05d}/{name}"]
-        out.append(replace(p, files=files))
+    for p, (pdfs, bound, pages) in zip(packages, results, strict=True):
+        attachments, manifest = dict(p.attachments), p.manifest
+        if bound is not None:
+            attachments[BOUND_PDF] = bound_attachment(bound)
+        if pages:  # .docx materials: their page count is known once converted
+            entries = [{**e, "pages": pages.get(e["id"], e["pages"])} for e in manifest.get("evidence", [])]
+            manifest = {**manifest, "evidence": entries}
+        out.append(replace(p, files={**p.files, **pdfs}, attachments=attachments, manifest=manifest, binding=None))
     return out
+
+
+def _plan(chosen: Mapping[str, Path], context: dict[str, Any], checked: Checked, materials: Any) -> Any:
+    from wufei_docs.package.binding import REPORT, BindPlan
+
+    return BindPlan(str(chosen[REPORT]), context, checked.enterprise.unit.name, list(materials))
 
 
 def _summary(r: ScoreResult) -> dict[str, Any]:

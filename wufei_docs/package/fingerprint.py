@@ -22,11 +22,13 @@ def fingerprint(
     templates: Path | None = None,
     evaluation: Any = None,
     evaluated: bool = False,
+    evidence: str = "",
 ) -> str:
     """sha256 over tool version, rubric, input bytes, evaluation entry, template bytes and options:
     equal fingerprints mean a rebuild would give the same documents. Pass the values you will
-    give `build_package` (`evaluated` = whether a `self_result` is passed). Whether PDFs are made is not
-    part of it: a PDF is a rendering of the documents, and adding or dropping --pdf is no new version."""
+    give `build_package` (`evaluated` = whether a `self_result` is passed; `evidence` = the evidence files'
+    names and hashes, package/evidence.fingerprint_part). Whether PDFs are made is not part of it: a PDF is a
+    rendering of the documents, and adding or dropping --pdf is no new version."""
     h = hashlib.sha256()
 
     def add(label: str, data: bytes) -> None:
@@ -39,6 +41,8 @@ def fingerprint(
     for name in TEMPLATE_NAMES:
         add(f"template:{name}", template_path(name, templates).read_bytes())
     add("options", canonical(options(templates=templates, evaluated=evaluated)))
+    if evidence:  # absent for a package without evidence files: its fingerprint stays what it was
+        add("evidence", evidence.encode())
     return h.hexdigest()
 
 

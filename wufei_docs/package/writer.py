@@ -31,13 +31,19 @@ from wufei_docs.files.jsonfmt import readable_json
 from wufei_docs.files.locking import folder_lock
 from wufei_docs.files.names import HISTORY, MANIFEST
 from wufei_docs.files.safety import ensure_inside, safe_name
+from wufei_docs.package.evidence import (
+    BOUND_PDF,
+    Attachment,
+    copy_verified,
+    file_sha256,
+)
 from wufei_docs.package.revisions import NOTE_DOCX, NOTE_TXT, Changes, Revision, compare, note_docx, note_text
 
 FINAL_SUFFIX = "-定稿"
 FINAL_RECORD = "定稿.json"
 RESERVED = (MANIFEST, NOTE_DOCX, NOTE_TXT)
-_TEMP_PREFIX = ".wufei-"
-DEFERRED_STAGING = f"{_TEMP_PREFIX}staging-deferred"  # a deferred switch's staging folder (known in advance)
+TEMP_PREFIX = ".wufei-"
+DEFERRED_STAGING = f"{TEMP_PREFIX}staging-deferred"  # a deferred switch's staging folder (known in advance)
 _HALF_WRITTEN = (f".{MANIFEST}.", f".{Journal.name}.")
 
 
@@ -47,6 +53,16 @@ class Package:
     manifest: dict[str, Any]  # tool version, rubric, input hash, score summary…; the writer adds "files"
     fingerprint: str  # hash of input + templates + tool version + options: same → nothing to rebuild
     extra: dict[str, Any] = field(default_factory=dict)  # data for change notes (plain input, item scores)
+    attachments: dict[str, Attachment] = field(default_factory=dict)  # large files copied from disk (支撑材料)
+    binding: Any = None  # package/binding.BindPlan: what --pdf needs to make 申报材料.pdf (not written)
+
+    @property
+    def names(self) -> list[str]:
+        return [*self.files, *self.attachments]
+
+    def hashes(self, files: dict[str, bytes] | None = None) -> dict[str, str]:
+        hashes = {name: sha256(data) for name, data in (files or self.files).items()}
+        return hashes | {name: a.sha256 for name, a in self.attachments.items()}
 
 
 @dataclass
@@ -63,19 +79,8 @@ class WriteReport:
     prune: list[str] = field(default_factory=list)  # sub-folders to remove once the switch is done, if empty
 
 
-@dataclass
-class FinalReport:
-    folder: Path
-    version: int
-    copy: Path  # 历史版本/<n>-定稿
-    date: str
-    by: str | None
-    already: bool = False  # the version had been marked final before
-    messages: list[str] = field(default_factory=list)
-
-
 @dataclass(frozen=True)
-class _Current:
+class Current:
     manifest: dict[str, Any]
     version: int
     files: tuple[str, ...]  # the version's files present on disk, manifest last
@@ -94,13 +99,13 @@ def manifest_bytes(pkg: Package, files: dict[str, bytes] | None = None, **more: 
     manifest = dict(pkg.manifest)
     manifest["fingerprint"] = pkg.fingerprint
     manifest.update({k: v for k, v in more.items() if v is not None})
-    manifest["files"] = {name: sha256(data) for name, data in (files or pkg.files).items()}
+    manifest["files"] = pkg.hashes(files)
     if pkg.extra:
         manifest["snapshot"] = pkg.extra
-    return _json(manifest)
+    return json_bytes(manifest)
 
 
-def _json(data: Any) -> bytes:
+def json_bytes(data: Any) -> bytes:
     return (readable_json(data) + "\n").encode("utf-8")
 
 
@@ -115,13 +120,13 @@ def read_manifest(folder: Path) -> dict[str, Any] | None:
     try:
         data = json.loads(path.read_text("utf-8"))
     except (OSError, ValueError) as e:
-        raise OutputError(f"{path} 无法读取（{_why(e)}）；请检查该文件，或换一个输出文件夹") from None
+        raise OutputError(f"{path} 无法读取（{unreadable_reason(e)}）；请检查该文件，或换一个输出文件夹") from None
     if not isinstance(data, dict) or not _manifest_shape(data):
         raise OutputError(f"{path} 不是 wufei 生成的清单文件；请换一个输出文件夹")
     return data
 
 
-def _why(e: Exception) -> str:
+def unreadable_reason(e: Exception) -> str:
     return oserrors.describe(e) if isinstance(e, OSError) else "不是有效的 JSON 文件"
 
 
@@ -145,7 +150,7 @@ def package_is_current(folder: Path, fingerprint: str) -> bool:
     return all((folder / name).is_file() for name in manifest.get("files", {}))
 
 
-def _current(folder: Path) -> _Current | None:
+def read_current(folder: Path) -> Current | None:
     manifest = read_manifest(folder)
     if manifest is None:
         return None
@@ -156,7 +161,7 @@ def _current(folder: Path) -> _Current | None:
     version = manifest.get("version")
     if not isinstance(version, int) or version < 1:
         version = max([0, *_history_numbers(folder)]) + 1
-    return _Current(manifest, version, (*present, MANIFEST))
+    return Current(manifest, version, (*present, MANIFEST))
 
 
 def _history_numbers(folder: Path) -> list[int]:
@@ -171,11 +176,11 @@ def _history_numbers(folder: Path) -> list[int]:
     return out
 
 
-def _is_final(folder: Path, current: _Current) -> bool:
+def _is_final(folder: Path, current: Current) -> bool:
     return bool(current.manifest.get("final")) or (folder / current.final_slot).is_dir()
 
 
-def _recover(folder: Path) -> list[str]:
+def recover(folder: Path) -> list[str]:
     """Undo a switch a crashed run left half done, and drop its hidden temp folders."""
     messages = []
     if Journal.recover(folder):
@@ -183,7 +188,7 @@ def _recover(folder: Path) -> list[str]:
     for child in folder.iterdir():
         if child.is_symlink() or not child.name.startswith("."):
             continue
-        if child.name.startswith(_TEMP_PREFIX) and child.is_dir():
+        if child.name.startswith(TEMP_PREFIX) and child.is_dir():
             remove_tree(child)
         elif child.name.startswith(_HALF_WRITTEN) and child.name.endswith(".tmp") and child.is_file():
             child.unlink()  # an atomic write of ours that never reached its rename
@@ -208,7 +213,7 @@ def write_package(pkg: Package, folder: Path, *, other_unit: bool = True, defer:
     `report.pending` (the caller runs and commits it, then removes the `report.prune` folders if empty).
     """
     folder = Path(folder)
-    for name in pkg.files:
+    for name in pkg.names:
         safe_name(name, folder)
         if name in RESERVED or name.split("/")[0] == HISTORY:
             raise OutputError(f"{folder}: 输出文件名 “{name}” 与工具自用的文件重名")
@@ -221,6 +226,18 @@ def write_package(pkg: Package, folder: Path, *, other_unit: bool = True, defer:
             with contextlib.suppress(OSError):
                 remove_empty_tree(created)
         raise
+    finally:
+        _drop_temporary(pkg)
+
+
+def _drop_temporary(pkg: Package) -> None:
+    """Our own temporary files (the bound PDF) when the writer did not move them in, and their folder."""
+    for attachment in pkg.attachments.values():
+        if attachment.temporary:
+            path = Path(attachment.path)
+            path.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                path.parent.rmdir()  # only once empty
 
 
 def _first_missing(folder: Path) -> Path | None:
@@ -235,8 +252,8 @@ def _first_missing(folder: Path) -> Path | None:
 
 def _write_locked(pkg: Package, folder: Path, other_unit: bool, defer: bool) -> WriteReport:
     with folder_lock(folder):
-        messages = _recover(folder)
-        current = _current(folder)
+        messages = recover(folder)
+        current = read_current(folder)
         if current is not None and current.manifest.get("fingerprint") == pkg.fingerprint:
             report = _unchanged(pkg, folder, current, defer)
             if report is not None:
@@ -251,35 +268,43 @@ def _write_locked(pkg: Package, folder: Path, other_unit: bool, defer: bool) -> 
         return report
 
 
-def _unchanged(pkg: Package, folder: Path, current: _Current, defer: bool = False) -> WriteReport | None:
+def _unchanged(pkg: Package, folder: Path, current: Current, defer: bool = False) -> WriteReport | None:
     """Same input, templates and version: touch nothing (restore a deleted file if it is byte-identical).
     PDFs are a rendering of the version, not part of it: missing ones are added to it (its manifest lists
     them), PDFs present stay when a build asks for none, and neither makes a new version. With `defer`, what
     is added is staged and returned as `report.pending` (a bundle switches all its folders as one unit)."""
     recorded = current.manifest.get("files", {})
-    missing = [n for n in pkg.files if not (folder / n).is_file()]
-    if any(sha256(pkg.files[n]) != recorded.get(n) for n in missing if not is_rendering(n)):
+    hashes = pkg.hashes()
+    missing = [n for n in pkg.names if not (folder / n).is_file()]
+    if any(hashes[n] != recorded.get(n) for n in missing if not is_rendering(n)):
         return None  # cannot restore exactly what was there: build a new version instead
     final = _is_final(folder, current)
     tag = "（已定稿）" if final else ""
     messages = [f"无变化{tag}：{folder} 第 {current.version} 版与输入一致，未改写任何文件"]
-    writes = {name: pkg.files[name] for name in missing}
     renderings = [n for n in missing if is_rendering(n)]
+    writes = list(missing)
+    manifest = None
     if renderings:
-        files = {**recorded, **{n: sha256(pkg.files[n]) for n in renderings}}
-        writes[MANIFEST] = _json({**current.manifest, "files": files})
+        files = {**recorded, **{n: hashes[n] for n in renderings}}
+        manifest = json_bytes({**current.manifest, "files": files})
+        writes.append(MANIFEST)
         messages[0] = f"无变化{tag}：{folder} 第 {current.version} 版的文档与输入一致，未改写"
     staging = _staging(folder, defer) if writes and defer else None
-    for name, data in writes.items():
-        atomic_write_bytes(staging / name if staging else folder / name, data)
+    for name in missing:
+        ensure_inside(folder, folder / name)
+        target = staging / name if staging else folder / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _put(pkg, name, target)
+    if manifest is not None:
+        atomic_write_bytes(staging / MANIFEST if staging else folder / MANIFEST, manifest)
     messages += [f"已补回被删除的文件 {n}（与第 {current.version} 版记录一致）" for n in missing if not is_rendering(n)]
     if renderings:
         messages.append(f"已为第 {current.version} 版生成 {'、'.join(renderings)}（版本不变）")
     pending = None
     if staging is not None:
-        pending = _deferred_additions(folder, staging, list(writes))
-    for name in pkg.files:
-        if name not in missing and recorded.get(name) and sha256((folder / name).read_bytes()) != recorded[name]:
+        pending = _deferred_additions(folder, staging, writes)
+    for name in pkg.names:
+        if name not in missing and recorded.get(name) and disk_sha(folder / name) != recorded[name]:
             messages.append(f"提示：{name} 在生成后被修改过，本次未覆盖")
         elif name not in missing and name not in recorded:  # a PDF of the same name that we did not write
             messages.append(
@@ -309,9 +334,10 @@ def is_rendering(name: str) -> bool:
 
 def renderings_missing(files: Mapping[str, Any]) -> list[str]:
     """The PDFs a package with these files (name → hash, as a manifest lists them) lacks: one per document
-    the build renders (not the 修改说明 the writer adds)."""
-    documents = [n for n in files if n.endswith(".docx") and n != NOTE_DOCX]
-    return [n for n in (d[: -len(".docx")] + RENDERING_SUFFIX for d in documents) if n not in files]
+    the build renders (not the 修改说明 the writer adds, not a .docx among the 支撑材料), and 申报材料.pdf."""
+    documents = [n for n in files if n.endswith(".docx") and n != NOTE_DOCX and not n.startswith(EVIDENCE_COPIES)]
+    wanted = [d[: -len(".docx")] + RENDERING_SUFFIX for d in documents] + ([BOUND_PDF] if documents else [])
+    return [n for n in wanted if n not in files]
 
 
 def current_renderings(folder: Path, fingerprint: str) -> bool:
@@ -323,9 +349,27 @@ def current_renderings(folder: Path, fingerprint: str) -> bool:
     return not renderings_missing(manifest.get("files", {}))
 
 
+def _put(pkg: Package, name: str, target: Path) -> None:
+    """Write one package file: bytes atomically, an attachment by a verified copy (temp name, then rename)."""
+    if name in pkg.files:
+        atomic_write_bytes(target, pkg.files[name])
+        return
+    tmp = target.with_name(f".{MANIFEST}.{target.name}.tmp")  # a name _recover drops if we are killed
+    try:
+        copy_verified(pkg.attachments[name], tmp)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def disk_sha(path: Path) -> str:
+    """A file's hash read in chunks (evidence scans may be large)."""
+    return file_sha256(path)
+
+
 def _refuse_foreign(pkg: Package, folder: Path) -> None:
     """Never overwrite files this tool did not write (no manifest → not our package)."""
-    clash = [n for n in [*pkg.files, *RESERVED] if (folder / n).exists()]
+    clash = [n for n in [*pkg.names, *RESERVED] if (folder / n).exists()]
     if clash:
         raise OutputError(
             f"{folder} 中已有 {'、'.join(clash)}，但不是 wufei 生成的材料包（没有 manifest.json）；"
@@ -333,7 +377,7 @@ def _refuse_foreign(pkg: Package, folder: Path) -> None:
         )
 
 
-def _refuse_other_unit(pkg: Package, folder: Path, current: _Current) -> None:
+def _refuse_other_unit(pkg: Package, folder: Path, current: Current) -> None:
     """A different company's file built into this folder would silently become its "new version"."""
     old, new = current.manifest.get("uscc"), pkg.manifest.get("uscc")
     if not isinstance(old, str) or not old or old == new:
@@ -350,7 +394,7 @@ def _staging(folder: Path, defer: bool) -> Path:
     """A fresh staging folder: a random hidden name, or DEFERRED_STAGING for a deferred switch (so that a
     bundle interrupted before its switch knows what to clear)."""
     if not defer:
-        return Path(tempfile.mkdtemp(prefix=f"{_TEMP_PREFIX}staging-", dir=folder))
+        return Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}staging-", dir=folder))
     staging = folder / DEFERRED_STAGING
     if staging.is_dir() and not staging.is_symlink():
         remove_tree(staging)
@@ -360,7 +404,7 @@ def _staging(folder: Path, defer: bool) -> Path:
     return staging
 
 
-def _switch(pkg: Package, folder: Path, current: _Current | None, defer: bool = False) -> WriteReport:
+def _switch(pkg: Package, folder: Path, current: Current | None, defer: bool = False) -> WriteReport:
     version = current.version + 1 if current else 1
     staging = _staging(folder, defer)
     try:
@@ -375,12 +419,15 @@ def _switch(pkg: Package, folder: Path, current: _Current | None, defer: bool = 
         for name, data in files.items():
             ensure_inside(folder, folder / name)
             atomic_write_bytes(staging / name, data)
+        for name, attachment in pkg.attachments.items():
+            ensure_inside(folder, folder / name)
+            copy_verified(attachment, staging / name)
         atomic_write_bytes(staging / MANIFEST, manifest_bytes(pkg, files, version=version, previous=previous))
     except BaseException:
         remove_tree(staging)
         raise
-    journal = _plan(folder, staging, current, archive, [*files, MANIFEST])
-    prune = [n for n in current.files if n not in files] if current is not None else []
+    journal = _plan(folder, staging, current, archive, [*files, *pkg.attachments, MANIFEST])
+    prune = [n for n in current.files if n not in files and n not in pkg.attachments] if current is not None else []
     if not defer:
         try:
             journal.begin()
@@ -392,8 +439,8 @@ def _switch(pkg: Package, folder: Path, current: _Current | None, defer: bool = 
         prune_empty_dirs(folder, prune)
     return WriteReport(
         folder,
-        [*files, MANIFEST],
-        archived_to=folder / archive if archive and not archive.startswith(_TEMP_PREFIX) else None,
+        [*files, *pkg.attachments, MANIFEST],
+        archived_to=folder / archive if archive and not archive.startswith(TEMP_PREFIX) else None,
         messages=_switch_messages(folder, version, current, archive, changes, was_final),
         version=version,
         changes=changes,
@@ -402,35 +449,35 @@ def _switch(pkg: Package, folder: Path, current: _Current | None, defer: bool = 
     )
 
 
-def _archive_slot(folder: Path, current: _Current, pkg: Package, was_final: bool) -> str:
+def _archive_slot(folder: Path, current: Current, pkg: Package, was_final: bool) -> str:
     """Where the replaced files go: 历史版本/<n>, or a hidden folder deleted at the end when they are
     byte-identical to the final copy already kept in 历史版本/<n>-定稿."""
     ensure_inside(folder, folder / HISTORY / "x")
-    foreign = [n for n in pkg.files if n not in current.files and (folder / n).exists()]
+    foreign = [n for n in pkg.names if n not in current.files and (folder / n).exists()]
     if was_final and not foreign and _same_as_final_copy(folder, current):
-        return f"{_TEMP_PREFIX}old-{os.getpid()}"
+        return f"{TEMP_PREFIX}old-{os.getpid()}"
     name, k = str(current.version), 2
     while (folder / HISTORY / name).exists():
         name, k = f"{current.version}（{k}）", k + 1
     return f"{HISTORY}/{name}"
 
 
-def _same_as_final_copy(folder: Path, current: _Current) -> bool:
+def _same_as_final_copy(folder: Path, current: Current) -> bool:
     copy = folder / current.final_slot
     for name in current.files:
         if name == MANIFEST:
             continue  # the final record is added to both manifests; compare the documents
         theirs = copy / name
-        if not theirs.is_file() or sha256(theirs.read_bytes()) != sha256((folder / name).read_bytes()):
+        if not theirs.is_file() or disk_sha(theirs) != disk_sha(folder / name):
             return False
     return True
 
 
-def _shown(archive: str | None, current: _Current) -> str:
-    return current.final_slot if archive is None or archive.startswith(_TEMP_PREFIX) else archive
+def _shown(archive: str | None, current: Current) -> str:
+    return current.final_slot if archive is None or archive.startswith(TEMP_PREFIX) else archive
 
 
-def _plan(folder: Path, staging: Path, current: _Current | None, archive: str | None, new: list[str]) -> Journal:
+def _plan(folder: Path, staging: Path, current: Current | None, archive: str | None, new: list[str]) -> Journal:
     """Old manifest out first, old files out, new files in, new manifest in last."""
     old = list(current.files) if current else []
     old += [n for n in new if n not in old and (folder / n).exists()]  # stray files with a new name: keep them
@@ -439,14 +486,14 @@ def _plan(folder: Path, staging: Path, current: _Current | None, archive: str | 
     moves = [(n, f"{archive}/{n}") for n in old] if archive else []
     moves += [(f"{staging.name}/{n}", n) for n in new]
     created = []
-    if archive and not archive.startswith(_TEMP_PREFIX):
+    if archive and not archive.startswith(TEMP_PREFIX):
         created += [HISTORY, archive]
     created += sorted({n.split("/")[0] for n in new if "/" in n and not (folder / n.split("/")[0]).exists()})
-    cleanup = [staging.name] + ([archive] if archive and archive.startswith(_TEMP_PREFIX) else [])
+    cleanup = [staging.name] + ([archive] if archive and archive.startswith(TEMP_PREFIX) else [])
     return Journal(folder, moves, cleanup, created)
 
 
-def _revision(pkg: Package, folder: Path, current: _Current, version: int, archive: str) -> tuple[Changes, Revision]:
+def _revision(pkg: Package, folder: Path, current: Current, version: int, archive: str) -> tuple[Changes, Revision]:
     files = _file_changes(folder, current, pkg)
     changes = _compare(current.manifest.get("snapshot"), pkg.extra, current.manifest, pkg.manifest, files)
     unit, uscc = _who(pkg)
@@ -469,15 +516,16 @@ def _compare(old: Any, new: dict[str, Any], *manifests_and_files: Any) -> Change
         return compare(None, new, None, None, files)
 
 
-def _file_changes(folder: Path, current: _Current, pkg: Package) -> dict[str, tuple[str, ...]]:
+def _file_changes(folder: Path, current: Current, pkg: Package) -> dict[str, tuple[str, ...]]:
     recorded = current.manifest.get("files", {})
     old_names = [n for n in recorded if n not in RESERVED]
-    updated = tuple(n for n in pkg.files if n in recorded and recorded[n] != sha256(pkg.files[n]))
+    hashes = pkg.hashes()
+    updated = tuple(n for n in hashes if n in recorded and recorded[n] != hashes[n])
     return {
         "已更新": updated,
-        "新增": tuple(n for n in pkg.files if n not in recorded),
-        "不再生成": tuple(n for n in old_names if n not in pkg.files),
-        "未变": tuple(n for n in pkg.files if n in recorded and n not in updated),
+        "新增": tuple(n for n in hashes if n not in recorded),
+        "不再生成": tuple(n for n in old_names if n not in hashes),
+        "未变": tuple(n for n in hashes if n in recorded and n not in updated),
         "原文件缺失": tuple(n for n in old_names if not (folder / n).is_file()),
     }
 
@@ -508,89 +556,14 @@ def _today() -> str:
 
 
 def _switch_messages(
-    folder: Path, version: int, current: _Current | None, archive: str | None, changes: Changes | None, final: bool
+    folder: Path, version: int, current: Current | None, archive: str | None, changes: Changes | None, final: bool
 ) -> list[str]:
     out = [f"已生成第 {version} 版：{folder}"]
     if current is None or changes is None:
         return out
     if final:
         out.append(f"第 {current.version} 版已定稿，其副本保存在 {current.final_slot}/，未作任何改动")
-    if archive and not archive.startswith(_TEMP_PREFIX):
+    if archive and not archive.startswith(TEMP_PREFIX):
         out.append(f"第 {current.version} 版的文件已移至 {archive}/")
     out.append(f"{changes.summary()}；详见 {NOTE_DOCX}（及 {NOTE_TXT}）")
     return out
-
-
-# --- final ---------------------------------------------------------------------------------------
-
-
-def mark_final(folder: Path, by: str | None = None) -> FinalReport:
-    """Record that the current version was stamped and sent: copy it, as it is on disk, to
-    历史版本/<n>-定稿/ (read-only, never touched by later builds) and note the date in the manifest."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise OutputError(f"文件夹 {folder} 不存在")
-    with oserrors.reported(folder), folder_lock(folder):
-        messages = _recover(folder)
-        current = _current(folder)
-        if current is None:
-            raise OutputError(f"{folder} 中没有 wufei 生成的材料包（缺少 {MANIFEST}），无法定稿")
-        missing = [n for n in current.manifest.get("files", {}) if not (folder / n).is_file()]
-        if missing:
-            raise OutputError(f"{folder} 中缺少 {'、'.join(missing)}，无法定稿；请重新生成后再定稿")
-        copy = folder / current.final_slot
-        ensure_inside(folder, copy / MANIFEST)  # a symlinked 历史版本 must not take the copy elsewhere
-        if current.manifest.get("final") and copy.is_dir():
-            record = current.manifest["final"]
-            note = f"第 {current.version} 版已于 {record.get('date', '')} 定稿，无需重复"
-            return FinalReport(folder, current.version, copy, str(record.get("date", "")), record.get("by"), True,
-                               [*messages, note])  # fmt: skip
-        if copy.is_dir():  # a run stopped after copying: keep the copy and its record, finish the manifest
-            record = _final_record(copy)
-        else:
-            now = dt.datetime.now().replace(microsecond=0)
-            record = {"version": current.version, "date": now.date().isoformat(), "time": now.isoformat(),
-                      "by": by, "folder": current.final_slot}  # fmt: skip
-        manifest = _json({**current.manifest, "final": record})
-        if not copy.is_dir():
-            messages += _make_final_copy(folder, current, copy, record, manifest)
-        atomic_write_bytes(folder / MANIFEST, manifest)
-        by = record.get("by")
-        messages.append(
-            f"已将第 {current.version} 版定稿（{record['date']}{'，' + by if by else ''}）；"
-            f"副本保存在 {copy}/，以后重新生成不会改动这些文件"
-        )
-        return FinalReport(folder, current.version, copy, str(record["date"]), by, False, messages)
-
-
-def _final_record(copy: Path) -> dict[str, Any]:
-    try:
-        data = json.loads((copy / FINAL_RECORD).read_text("utf-8"))
-    except (OSError, ValueError) as e:
-        raise OutputError(f"{copy / FINAL_RECORD} 无法读取（{_why(e)}）；请人工检查该定稿副本") from None
-    return {k: v for k, v in data.items() if k != "files"}
-
-
-def _make_final_copy(folder: Path, current: _Current, copy: Path, record: dict[str, Any], manifest: bytes) -> list[str]:
-    """Copy the files as they are on disk into a temp folder, then rename it into place in one step."""
-    messages = []
-    recorded = current.manifest.get("files", {})
-    tmp = Path(tempfile.mkdtemp(prefix=f"{_TEMP_PREFIX}final-", dir=folder))
-    try:
-        hashes = {}
-        for name in current.files:
-            data = manifest if name == MANIFEST else (folder / name).read_bytes()
-            hashes[name] = sha256(data)
-            if name != MANIFEST and recorded.get(name) not in (None, hashes[name]):
-                messages.append(f"提示：{name} 在生成后被修改过，定稿副本保存的是修改后的文件")
-            atomic_write_bytes(tmp / name, data)
-        atomic_write_bytes(tmp / FINAL_RECORD, _json({**record, "files": hashes}))
-        for path in tmp.rglob("*"):
-            if path.is_file():
-                path.chmod(0o444)
-        copy.parent.mkdir(exist_ok=True)
-        os.rename(tmp, copy)
-    except BaseException:
-        remove_tree(tmp)
-        raise
-    return messages

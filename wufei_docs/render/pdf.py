@@ -39,7 +39,7 @@ def find_soffice() -> str | None:
 def convert(
     docs: Mapping[str, bytes], *, timeout: float = DEFAULT_TIMEOUT, processes: int | None = None
 ) -> dict[str, bytes]:
-    """{key: docx bytes} → {key: pdf bytes}. One LibreOffice process converts a whole batch; a large batch
+    """{key: docx bytes} → {key: pdf bytes} (a key ending in .fodt: flat ODF text). One LibreOffice process converts a whole batch; a large batch
     is split over `processes` (default: 2 on a machine with 2+ cores, when each gets 4+ documents), each
     with its own profile, which about halves the time."""
     if not docs:
@@ -73,7 +73,7 @@ def _convert(
     with tempfile.TemporaryDirectory(prefix="wufei-pdf-") as tmp:
         roots = [Path(tmp) / str(i) for i in range(n)]
         procs = [
-            _start(soffice, root, [docs[k] for k in b], profile, env) for root, b in zip(roots, batches, strict=True)
+            _start(soffice, root, {k: docs[k] for k in b}, profile, env) for root, b in zip(roots, batches, strict=True)
         ]
         _wait(procs, timeout)
         result = {}
@@ -91,7 +91,7 @@ MIN_PER_PROCESS = 4  # below that, a second start (~1 s) costs more than it save
 
 
 def _start(
-    soffice: str, root: Path, docs: list[bytes], profile: Path | None = None, env: dict[str, str] | None = None
+    soffice: str, root: Path, docs: Mapping[str, bytes], profile: Path | None = None, env: dict[str, str] | None = None
 ) -> subprocess.Popen[bytes]:
     """One `soffice --convert-to` run: its own new instance, or, given a resident instance's profile and
     environment, a short client run that hands the files to that instance."""
@@ -100,8 +100,8 @@ def _start(
     src.mkdir(parents=True)
     out.mkdir()
     files = []
-    for i, data in enumerate(docs):
-        path = src / f"{i:05d}.docx"
+    for i, (key, data) in enumerate(docs.items()):
+        path = src / f"{i:05d}{'.fodt' if key.endswith('.fodt') else '.docx'}"
         path.write_bytes(data)
         files.append(str(path))
     cmd = [

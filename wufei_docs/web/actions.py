@@ -11,7 +11,7 @@ validates or renders by itself.
     raw_data(path)                       loading.read_raw(path).data                   (a draft not valid yet)
     score_payload(checked)               package.build.Scored(checked, score(…)).to_json()  wufei score --json
     build(path, out, pdf)                package.build.build                                   wufei build
-    mark_final(folder, by)               package.writer.mark_final                            wufei final
+    mark_final(folder, by)               package.final.mark_final                             wufei final
     write_skeleton(path)                 loading.skeleton.write_skeleton                           wufei init
     convert(src, dst)                    loading.convert.convert(force=True)                   wufei convert
     enterprise_yaml(data, comment)       loading.convert.enterprise_yaml
@@ -57,7 +57,8 @@ if TYPE_CHECKING:
     from wufei_docs.county.types import BundleReport
     from wufei_docs.loading.validation import Checked
     from wufei_docs.model import Evaluation
-    from wufei_docs.package.writer import FinalReport, WriteReport
+    from wufei_docs.package.final import FinalReport
+    from wufei_docs.package.writer import WriteReport
     from wufei_docs.scoring.rubric import Rubric
 
 # Rendering keeps per-process state (the bundle's worker setup, the template store it points at): one
@@ -120,7 +121,7 @@ def build(path: Path, out: Path, *, pdf: bool = False) -> WriteReport:
 
 def mark_final(folder: Path, by: str | None) -> FinalReport:
     """`wufei final FOLDER --by …`."""
-    from wufei_docs.package.writer import mark_final as mark_final_
+    from wufei_docs.package.final import mark_final as mark_final_
 
     return mark_final_(folder, by)
 
