@@ -206,6 +206,18 @@ def _print_list(found: list[Any], status: str | None, county: str | None) -> Non
     console.print(table)
 
 
+def _one_unit(
+    change: Any, uscc: str, reason: str, db: Path, by: str | None, when: str | None, wait: float, done: str
+) -> None:
+    """A command that changes one unit's status with a reason (withdraw, delist): one library call."""
+    from wufei_docs.city import normalise_uscc
+
+    code = normalise_uscc(uscc)
+    with _register(db, wait) as conn:
+        unit = change(conn, code, _change(by, when, reason))
+    out(f"{done}：{unit.name}（{unit.uscc}，{unit.county}），原因：{reason}")
+
+
 @city_app.command("withdraw")
 def withdraw_cmd(
     uscc: Annotated[str, typer.Argument(metavar="USCC", help="要撤回推荐的单位的统一社会信用代码。")],
@@ -217,13 +229,9 @@ def withdraw_cmd(
 ) -> None:
     """撤回：县（市、区）在公布前撤回对某单位的推荐（状态“推荐” → “撤回”，不予公布；之后的推荐包可再次推荐）。"""
     with handled():
-        from wufei_docs.city import normalise_uscc
         from wufei_docs.city.register import withdraw
 
-        code = normalise_uscc(uscc)
-        with _register(db, wait) as conn:
-            unit = withdraw(conn, code, _change(by, when, reason))
-        out(f"已撤回：{unit.name}（{unit.uscc}，{unit.county}），原因：{reason}")
+        _one_unit(withdraw, uscc, reason, db, by, when, wait, "已撤回")
 
 
 @city_app.command("publish")
@@ -268,12 +276,9 @@ def delist_cmd(
 ) -> None:
     """摘牌：已公布的单位因严重违法违规或重大事故被摘牌（不再计入创建目标）。"""
     with handled():
-        from wufei_docs.city import delist, normalise_uscc
+        from wufei_docs.city import delist
 
-        code = normalise_uscc(uscc)
-        with _register(db, wait) as conn:
-            unit = delist(conn, code, _change(by, when, reason))
-        out(f"已摘牌：{unit.name}（{unit.uscc}，{unit.county}），原因：{reason}")
+        _one_unit(delist, uscc, reason, db, by, when, wait, "已摘牌")
 
 
 @city_app.command("spotcheck")

@@ -37,20 +37,15 @@ def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None
     `durable=False` skips the fsync: for caches, which a crash may lose (or tear: they are sealed)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
+
+    def write(target: Path) -> None:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             if durable:
                 os.fsync(f.fileno())
-        os.chmod(tmp, FILE_MODE)
-        os.replace(tmp, path)
-    except OSError as e:
-        Path(tmp).unlink(missing_ok=True)
-        raise _named(e, path) from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+
+    _fill_and_replace(Path(tmp), path, write)
 
 
 def _named(e: OSError, path: Path) -> OSError:
@@ -69,15 +64,20 @@ def atomic_replace_with(path: Path, write: Callable[[Path], None]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
+    _fill_and_replace(Path(tmp), path, write)
+
+
+def _fill_and_replace(tmp: Path, path: Path, write: Callable[[Path], None]) -> None:
+    """`write` fills the temp file, which then replaces `path` in one step; on any failure it is removed."""
     try:
-        write(Path(tmp))
+        write(tmp)
         os.chmod(tmp, FILE_MODE)
         os.replace(tmp, path)
     except OSError as e:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise _named(e, path) from None
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 
