@@ -9,6 +9,7 @@ import webbrowser
 from collections.abc import Callable
 from pathlib import Path
 
+from wufei_docs.files import oserrors
 from wufei_docs.web.security import Guard, is_loopback, read_password_file
 
 
@@ -24,8 +25,12 @@ def prepare(host: str, port: int, workspace: Path, password_file: Path | None) -
     if password_file is not None:
         try:
             password_hash = read_password_file(password_file)
-        except (OSError, ValueError, UnicodeDecodeError) as e:
+        except UnicodeDecodeError:
+            raise ServeError(f"无法读取密码文件 {password_file}：不是 UTF-8 文本") from None
+        except ValueError as e:  # its own Chinese message
             raise ServeError(f"无法读取密码文件 {password_file}：{e}") from None
+        except OSError as e:
+            raise ServeError(oserrors.message(e, password_file, "无法读取密码文件")) from None
     elif not is_loopback(host):
         raise ServeError(
             f"--host {host} 会让本机以外的电脑访问本服务，必须同时用 --password-file 设置登录密码；"
@@ -36,7 +41,7 @@ def prepare(host: str, port: int, workspace: Path, password_file: Path | None) -
     try:
         workspace.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise ServeError(f"无法建立工作文件夹 {workspace}：{e.strerror or e}") from None
+        raise ServeError(oserrors.message(e, workspace, "无法建立工作文件夹")) from None
     return create_app(Config(workspace.resolve(), host=host, port=port, password_hash=password_hash))
 
 
