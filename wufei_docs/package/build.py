@@ -68,7 +68,11 @@ class Scored:
 
     @property
     def warnings(self) -> list[str]:
-        return [*self.checked.warnings, *self.result.warnings]
+        """The file's notices and the score's, but not whether the 支撑材料 files are at hand: that depends on
+        where the data file is read (the web API gets the data file alone), never on the score, and
+        `validate`/`build` report it. So the same data scores the same, wherever it is read."""
+        files = set(self.checked.evidence.warnings)
+        return [*(w for w in self.checked.warnings if w not in files), *self.result.warnings]
 
     def to_json(self) -> dict[str, Any]:
         payload = self.result.to_json()
