@@ -347,7 +347,10 @@ def test_hostile_template_stops_with_little_memory(tmp_path, attack: str) -> Non
         "    build(Path(sys.argv[1]), Path(sys.argv[2]), templates=Path(sys.argv[3]))\n"
         "except TemplateError as e:\n"
         "    print(e)\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+        # VmHWM: this process's own peak (ru_maxrss would start from the pytest process it was spawned from)
+        "status = Path('/proc/self/status')\n"
+        "peak = [l.split()[1] for l in status.read_text().splitlines() if l.startswith('VmHWM:')] if status.exists() else []\n"
+        "print(peak[0] if peak else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
     )
     args = [tmp_path / "e.yaml", tmp_path / "out", folder]
     done = subprocess.run([sys.executable, "-c", script, *map(str, args)], capture_output=True, text=True)
