@@ -1,6 +1,6 @@
 """Shared by the bench scripts: data sets, the naive docxtpl baseline, timing in a fresh process, memory.
 
-Every bench builds its own data set with wufei_docs.samples (or takes an existing folder with --dir),
+Every bench builds its own data set with wufei_docs._samples (or takes an existing folder with --dir),
 runs the naive way and wufei's way in the same run on the same machine, and prints the ratio last.
 """
 
@@ -57,7 +57,7 @@ def data_set(args: argparse.Namespace, work: Path) -> tuple[Path, Path]:
         if evaluation is None:
             sys.exit(f"no evaluation file: pass --evaluation (looked for {folder / 'evaluation.yaml'})")
         return folder, evaluation.resolve()
-    from wufei_docs.samples import write_samples
+    from wufei_docs._samples import write_samples
 
     _, evaluation = write_samples(work / "enterprises", args.n, seed=7)
     return work / "enterprises", evaluation

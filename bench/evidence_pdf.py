@@ -60,7 +60,7 @@ def make_evidence(folder: Path, files: int, megabytes: float) -> Path:
     """An enterprise file (the sample) listing `files` materials of `megabytes` in total, half PDFs, half photos."""
     import img2pdf
 
-    from wufei_docs.samples import sample_enterprise
+    from wufei_docs._samples import sample_enterprise
 
     media = folder / "支撑材料"
     media.mkdir(parents=True)

@@ -33,7 +33,7 @@ def main() -> None:
     args = parser.parse_args()
     from ruamel.yaml import YAML
 
-    from wufei_docs.samples import write_samples
+    from wufei_docs._samples import write_samples
     from wufei_docs.web import actions
     from wufei_docs.web.workspace import Workspace
 

@@ -12,7 +12,7 @@ from docx import Document
 from openpyxl import load_workbook
 
 from tests.conftest import dump_yaml, variant
-from wufei_docs.samples import uscc_for
+from wufei_docs._samples import uscc_for
 
 PASS, VETO, PULLED, UNEVALUATED, UNKNOWN = (uscc_for(i) for i in (101, 102, 103, 104, 105))
 

@@ -20,10 +20,10 @@ from typing import Any
 import pytest
 
 from tests.bundle_checks import assert_consistent, snapshot
+from wufei_docs._samples import write_samples
 from wufei_docs.county import switch
 from wufei_docs.county.run import bundle
 from wufei_docs.errors import OutputError, TemplateError
-from wufei_docs.samples import write_samples
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -16,9 +16,9 @@ from ruamel.yaml import YAML
 
 from tests.conftest import dump_yaml
 from wufei_docs import loading as api
+from wufei_docs._samples import write_samples
 from wufei_docs.county.run import bundle
 from wufei_docs.files.zips import zip_folder
-from wufei_docs.samples import write_samples
 
 
 @pytest.fixture

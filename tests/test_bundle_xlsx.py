@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from tests.conftest import dump_yaml, variant
-from wufei_docs.samples import uscc_for
+from wufei_docs._samples import uscc_for
 
 
 def test_bundle_reads_workbooks_like_yaml(cli, tmp_path) -> None:

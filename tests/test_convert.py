@@ -13,12 +13,12 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from tests.conftest import EXAMPLES, RUBRIC, full_marks
+from wufei_docs._raw import RawDocument
 from wufei_docs.errors import InputError
 from wufei_docs.excel.workbook import write_workbook
 from wufei_docs.loading import check
 from wufei_docs.loading.convert import enterprise_data, enterprise_yaml
 from wufei_docs.loading.validation import validate_enterprise
-from wufei_docs.raw import RawDocument
 
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.yaml"))
 

@@ -13,7 +13,7 @@ from docx import Document
 from openpyxl import load_workbook
 
 from tests.conftest import dump_yaml, variant
-from wufei_docs.samples import uscc_for
+from wufei_docs._samples import uscc_for
 
 OWN, FOREIGN, UNEVALUATED, VETOED = (uscc_for(i) for i in (201, 202, 203, 204))
 LOW = {f"items.{i}.score": 0 for i in ("F1.1", "F2.1", "A4.1", "B1.1", "A1.1", "A1.2")}

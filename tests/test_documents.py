@@ -41,8 +41,13 @@ def test_example_builds_three_documents_and_manifest(cli, tmp_path) -> None:
         out = tmp_path / example.stem
         r = cli("build", example, "-o", out)
         assert r.exit_code == 0, r.output
-        assert sorted(p.name for p in out.iterdir()) == sorted([*DOCS, "manifest.json"])
         manifest = json.loads((out / "manifest.json").read_text("utf-8"))
+        copies = [e["file"] for e in manifest["evidence"] if e["file"]]  # the example's 支撑材料, if it has them
+        assert sorted(p.name for p in out.iterdir()) == sorted(
+            [*DOCS, "manifest.json", *(["支撑材料"] if copies else [])]
+        )
+        for copy in copies:
+            assert manifest["files"][copy] == __import__("hashlib").sha256((out / copy).read_bytes()).hexdigest()
         score = json.loads(cli("score", example, "--json").stdout)
         assert manifest["score"] == {k: score[k] for k in ("total", "base", "bonus", "verdict")}
         assert manifest["rubric"] == "ganzhou-2023" and manifest["tool_version"]

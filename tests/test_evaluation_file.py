@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from tests.conftest import dump_yaml
+from wufei_docs._samples import write_samples
 from wufei_docs.errors import InputError
 from wufei_docs.loading import load_evaluation
-from wufei_docs.samples import write_samples
 
 USCC = "91360702MA35L0AB16"
 

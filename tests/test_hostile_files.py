@@ -16,7 +16,7 @@ import pytest
 from tests.conftest import full_marks, variant
 from tests.hostile_kit import Tree, built, dump, refused, run_wufei
 from tests.test_city_fixture import enterprise, make_uscc
-from wufei_docs.raw import MAX_TEXT_BYTES
+from wufei_docs._raw import MAX_TEXT_BYTES
 
 GOOD = dump(full_marks())
 

@@ -21,7 +21,7 @@ MAX_MODULE_LINES = 600
 
 # Sub-packages from the bottom up: each may import only those before it (and the top-level modules below).
 LAYERS = ["files", "scoring", "excel", "loading", "render", "package", "county", "city", "web", "cli"]
-BOTTOM = {"_version", "errors", "uscc", "raw", "model", "samples"}  # top-level modules every layer may use
+BOTTOM = {"_version", "errors", "_uscc", "_raw", "model", "_samples"}  # top-level modules every layer may use
 
 
 def _modules() -> dict[str, tuple[Path, bool]]:

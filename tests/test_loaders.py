@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import dump_yaml, full_marks
-from wufei_docs import raw as base
+from wufei_docs import _raw as base
 from wufei_docs.errors import InputError
 from wufei_docs.loading import check
 

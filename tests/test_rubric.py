@@ -123,7 +123,7 @@ def test_switches_window_counties_and_target() -> None:
 def test_built_rubric_is_kept_between_processes(tmp_path, monkeypatch) -> None:
     """The second process loads the built rubric from the user's cache (sealed) instead of the YAML;
     a file planted there without the seal is ignored."""
-    from wufei_docs import raw as yamlfile
+    from wufei_docs import _raw as yamlfile
     from wufei_docs.scoring import rubric as rubric_module
 
     monkeypatch.setenv("WUFEI_CACHE_HOME", str(tmp_path / "cache"))

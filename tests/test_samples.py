@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+from wufei_docs._samples import uscc_for, write_samples
 from wufei_docs.loading import check, load_evaluation
-from wufei_docs.samples import uscc_for, write_samples
 from wufei_docs.scoring.score import score
 
 

@@ -12,12 +12,12 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.conftest import EXAMPLES, dump_yaml, variant
+from wufei_docs._samples import sample_enterprise, write_samples
 from wufei_docs.county.run import bundle
 from wufei_docs.files import zips as archive
 from wufei_docs.loading import yamlfile
 from wufei_docs.render.engine import clear_cache, render_docx, use_store
 from wufei_docs.render.templates import ALL_TEMPLATE_NAMES, builtin_dir
-from wufei_docs.samples import sample_enterprise, write_samples
 
 
 def _plain_yaml(text: str, path: Path) -> object:

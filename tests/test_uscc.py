@@ -1,4 +1,4 @@
-"""wufei_docs.uscc agrees with python-stdnum (the reference) on every code, valid or not."""
+"""wufei_docs._uscc agrees with python-stdnum (the reference) on every code, valid or not."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from stdnum.cn import uscc as reference
 from stdnum.exceptions import InvalidChecksum, InvalidLength, ValidationError
 
-from wufei_docs.uscc import ALPHABET, UsccError, check_digit, compact, is_valid, validate
+from wufei_docs._uscc import ALPHABET, UsccError, check_digit, compact, is_valid, validate
 
 _CHARS = ALPHABET + "IOZSVabc -０１2"
 

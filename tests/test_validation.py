@@ -268,10 +268,10 @@ def test_the_field_walk_finds_a_problem_whenever_the_model_refuses(path: list[in
     least one exactly when pydantic refuses the data, and none when it accepts it."""
     from pydantic import ValidationError
 
+    from wufei_docs._samples import sample_enterprise
     from wufei_docs.loading.validation import translate
     from wufei_docs.loading.walk import _Walker
     from wufei_docs.model import Enterprise
-    from wufei_docs.samples import sample_enterprise
 
     data = _mutate(sample_enterprise(which), path, how)
     try:

@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import full_marks, set_path, variant
+from wufei_docs._raw import RawDocument
 from wufei_docs.errors import InputError
 from wufei_docs.loading.validation import validate_enterprise
-from wufei_docs.raw import RawDocument
 
 NUMERIC_FIELDS = [
     "unit.area_m2",

@@ -28,8 +28,8 @@ import uvicorn  # noqa: E402
 from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
 
 from tests.conftest import EXAMPLES  # noqa: E402
+from wufei_docs._samples import uscc_for  # noqa: E402
 from wufei_docs.loading import check  # noqa: E402
-from wufei_docs.samples import uscc_for  # noqa: E402
 from wufei_docs.web.app import Config, create_app  # noqa: E402
 
 ARGS = [

@@ -118,7 +118,7 @@ def _email(value: str) -> str:
 
 
 def _uscc(value: str) -> str:
-    from wufei_docs.uscc import UsccError, validate
+    from wufei_docs._uscc import UsccError, validate
 
     value = value.strip().upper()
     try:

@@ -322,7 +322,7 @@ def _entry_fields(c: Checker, raw: dict[str, Any], where: str, index: int) -> En
 
 
 def _uscc(c: Checker, value: Any, where: str) -> str | None:
-    from wufei_docs.uscc import UsccError, validate
+    from wufei_docs._uscc import UsccError, validate
 
     if not isinstance(value, str):
         c.add(where, "缺少统一社会信用代码")

@@ -88,7 +88,7 @@ _UNIT_COLUMNS = (
 
 def normalise_uscc(value: str) -> str:
     """Upper-case and check a USCC typed on the command line; a clear message when it is not one."""
-    from wufei_docs.uscc import UsccError, validate
+    from wufei_docs._uscc import UsccError, validate
 
     text = value.strip().upper()
     try:

@@ -46,7 +46,7 @@ def assess(path: Path) -> Assessed:
 
 def _small_file_bytes(path: Path) -> bytes:
     """The bytes of an invalid file, so the cache can tell when it changes; b"" for what is too big to read."""
-    from wufei_docs.raw import MAX_TEXT_BYTES
+    from wufei_docs._raw import MAX_TEXT_BYTES
 
     try:
         return path.read_bytes() if path.is_file() and path.stat().st_size <= MAX_TEXT_BYTES else b""

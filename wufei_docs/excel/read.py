@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from wufei_docs._raw import Loc, RawDocument, read_bytes
 from wufei_docs.errors import InputError, Problem
 from wufei_docs.excel.cells import CONVERTERS, CellError, is_blank, to_roles
 from wufei_docs.excel.sheets import (
@@ -33,7 +34,6 @@ from wufei_docs.excel.sheets import (
 )
 from wufei_docs.excel.wording import workbook_message
 from wufei_docs.excel.zipcheck import MAX_FILE_BYTES, UnsafeWorkbook, check_xlsx_bytes
-from wufei_docs.raw import Loc, RawDocument, read_bytes
 
 MAX_ROWS = 2000
 MAX_COLUMNS = 40

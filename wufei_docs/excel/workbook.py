@@ -92,7 +92,7 @@ def _check_characters(value: Any, loc: tuple[Any, ...]) -> None:
         for i, v in enumerate(value):
             _check_characters(v, (*loc, i))
     elif isinstance(value, str) and _XML_ILLEGAL.search(value):
-        from wufei_docs.raw import format_path
+        from wufei_docs._raw import format_path
 
         raise InputError(None, [Problem(format_path(loc), "含有 Excel 无法保存的字符（控制字符或非字符码位）")])
 

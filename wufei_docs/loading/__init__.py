@@ -12,8 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from wufei_docs._raw import RawDocument
 from wufei_docs.errors import InputError
-from wufei_docs.raw import RawDocument
 
 if TYPE_CHECKING:
     from wufei_docs.loading.validation import Checked

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from wufei_docs._raw import Loc
 from wufei_docs.model import BAD, Enterprise
-from wufei_docs.raw import Loc
 from wufei_docs.scoring.rubric import Rubric
 
 Found = Iterator[tuple[Loc, str]]
@@ -138,7 +138,7 @@ def enterprise_warnings(enterprise: Enterprise, rubric: Rubric) -> list[str]:
 
 
 def _is_uscc(value: str) -> bool:
-    from wufei_docs.uscc import UsccError, validate
+    from wufei_docs._uscc import UsccError, validate
 
     try:
         validate(value)

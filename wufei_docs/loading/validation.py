@@ -13,13 +13,13 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from wufei_docs._raw import Loc, RawDocument, format_path
 from wufei_docs.errors import InputError, Problem
 from wufei_docs.loading.evidence import EvidenceCheck, check_evidence
 from wufei_docs.loading.quoted import quoted_figure_warnings as quoted
 from wufei_docs.loading.rules import enterprise_warnings, evaluation_problems, get, rubric_problems
 from wufei_docs.loading.walk import walk
 from wufei_docs.model import DEFAULT_RUBRIC, ENTERPRISE_FORMAT, Enterprise, Evaluation, Strict
-from wufei_docs.raw import Loc, RawDocument, format_path
 from wufei_docs.scoring.rubric import Rubric, load_rubric
 
 M = TypeVar("M", bound=BaseModel)

@@ -17,8 +17,8 @@ from typing import Annotated, Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from wufei_docs._raw import Loc
 from wufei_docs.model import BAD, Strict
-from wufei_docs.raw import Loc
 
 Found = list[tuple[Loc, str]]
 Translate = Callable[[ValidationError], Iterator[tuple[Loc, str]]]

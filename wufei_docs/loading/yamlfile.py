@@ -10,8 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from wufei_docs._raw import Loc, RawDocument, c_loader, read_text
 from wufei_docs.errors import InputError, Problem
-from wufei_docs.raw import Loc, RawDocument, c_loader, read_text
 
 MAX_DEPTH = 40
 MAX_FLOW_DEPTH = 200  # far above any real file; brackets in texts rarely stay open

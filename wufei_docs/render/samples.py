@@ -7,7 +7,7 @@ import copy
 from functools import cache
 from typing import Any
 
-from wufei_docs.samples import sample_enterprise
+from wufei_docs._samples import sample_enterprise
 from wufei_docs.scoring.rubric import load_rubric
 
 

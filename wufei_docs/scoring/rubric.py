@@ -152,7 +152,7 @@ def load_rubric(rubric_id: str) -> Rubric:
     kept = _kept_path(data)
     rubric = _read_kept(kept)
     if rubric is None:
-        from wufei_docs.raw import safe_loader
+        from wufei_docs._raw import safe_loader
 
         rubric = _build(safe_loader().load(data.decode("utf-8")))
         _keep(kept, rubric)

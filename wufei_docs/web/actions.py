@@ -90,8 +90,8 @@ def check_file(path: Path) -> Checked:
 
 def check_data(data: Any, source: str) -> Checked:
     """The same validation on data typed into the form (no file, so problems carry no line number)."""
+    from wufei_docs._raw import RawDocument
     from wufei_docs.loading.validation import validate_enterprise
-    from wufei_docs.raw import RawDocument
 
     return validate_enterprise(RawDocument(source, data))
 
@@ -187,8 +187,8 @@ def folder_lock(folder: Path) -> Iterator[None]:
 
 
 def check_evaluation(data: Any, source: str) -> Evaluation:
+    from wufei_docs._raw import RawDocument
     from wufei_docs.loading.validation import validate_evaluation
-    from wufei_docs.raw import RawDocument
 
     return validate_evaluation(RawDocument(source, data))
 

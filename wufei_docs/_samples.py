@@ -34,7 +34,7 @@ _WASTE = (
 
 def uscc_for(i: int, region: str = "360702") -> str:
     """A valid 统一社会信用代码 derived from i (check digit computed, so it validates)."""
-    from wufei_docs.uscc import ALPHABET, check_digit
+    from wufei_docs._uscc import ALPHABET, check_digit
 
     body = "".join(ALPHABET[(i // 31**k) % 31] for k in range(9))[::-1]
     code = f"91{region}{body}"
