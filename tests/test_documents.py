@@ -46,8 +46,8 @@ def test_example_builds_three_documents_and_manifest(cli, tmp_path) -> None:
         assert sorted(p.name for p in out.iterdir()) == sorted(
             [*DOCS, "manifest.json", *(["支撑材料"] if copies else [])]
         )
-        for copy in copies:
-            assert manifest["files"][copy] == __import__("hashlib").sha256((out / copy).read_bytes()).hexdigest()
+        for name in copies:
+            assert manifest["files"][name] == __import__("hashlib").sha256((out / name).read_bytes()).hexdigest()
         score = json.loads(cli("score", example, "--json").stdout)
         assert manifest["score"] == {k: score[k] for k in ("total", "base", "bonus", "verdict")}
         assert manifest["rubric"] == "ganzhou-2023" and manifest["tool_version"]

@@ -10,6 +10,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from tests.conftest import EXAMPLES
+from wufei_docs.errors import InputError
 from wufei_docs.files.locking import folder_lock
 from wufei_docs.loading import check, load_evaluation
 from wufei_docs.web.app import Config, create_app
@@ -162,3 +163,50 @@ def test_the_built_pdfs_are_shown_page_by_page(client: TestClient, ws: Path) -> 
         assert r.status_code == 200 and r.headers["content-type"] == "image/png" and r.content.startswith(b"\x89PNG")
     assert client.get("/enterprises/稀土/preview/9/1.png").status_code == 404
     assert client.get("/enterprises/稀土/preview/0/999.png").status_code == 404
+
+
+def test_an_evidence_file_uploaded_for_a_row_is_kept_and_named_in_the_data_file(client: TestClient, ws: Path) -> None:
+    """The 支撑材料 upload: the file goes to 企业/支撑材料/<文件名>/<编号>.<ext> (the browser's name lends only its
+    suffix), the row's `file` points at it, and validation then checks the file itself."""
+    import io
+
+    from PIL import Image
+
+    page = client.get("/enterprises/稀土").text
+    assert 'action="/enterprises/稀土/evidence"' in page
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "white").save(buffer, "PNG")
+    r = client.post(
+        "/enterprises/稀土/evidence",
+        data={"row": "1", "csrf": csrf(client)},
+        files={"file": ("../../etc/扫描件.PNG", buffer.getvalue(), "image/png")},
+    )
+    assert r.status_code == 200 and "已上传 E02 的文件" in r.text, r.text[-2000:]
+    stored = ws / "企业" / "支撑材料" / "稀土" / "E02.png"
+    assert stored.read_bytes() == buffer.getvalue()
+    checked = check(ws / "企业" / "稀土.yaml")
+    assert checked.enterprise.evidence[1].file == "支撑材料/稀土/E02.png"
+    assert [f.id for f in checked.evidence.files] == ["E02"]  # found and read as an image
+
+    # a file whose content is not what its name says is stored, then named by validation
+    r = client.post(
+        "/enterprises/稀土/evidence",
+        data={"row": "0", "csrf": csrf(client)},
+        files={"file": ("通知.pdf", b"not a pdf at all", "application/pdf")},
+    )
+    assert r.status_code == 200 and "E01" in r.text
+    with pytest.raises(InputError, match="E01"):
+        check(ws / "企业" / "稀土.yaml")
+    # a row that does not exist, a type that is not accepted
+    r = client.post(
+        "/enterprises/稀土/evidence",
+        data={"row": "99", "csrf": csrf(client)},
+        files={"file": ("a.pdf", b"%PDF-", "application/pdf")},
+    )
+    assert "请先在支撑材料清单中增加这一行" in r.text
+    r = client.post(
+        "/enterprises/稀土/evidence",
+        data={"row": "0", "csrf": csrf(client)},
+        files={"file": ("a.exe", b"MZ", "application/octet-stream")},
+    )
+    assert "不支持的文件类型" in r.text

@@ -36,6 +36,7 @@ STREAM_FIELDS = (
     ("method", "利用处置方式", "text"),
 )
 ROWS = {"years", "streams", "evidence"}
+EVIDENCE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]{0,19}")  # an evidence id (model.py) usable as a file name
 
 
 @dataclass

@@ -59,7 +59,8 @@ def flash(messages: list[str] | str, *, bad: bool = False) -> str:
 
 def redirect(url: str, key: str | None = None) -> RedirectResponse:
     if key:
-        url += ("&" if "?" in url else "?") + f"m={key}"
+        url, hash_, fragment = url.partition("#")
+        url += ("&" if "?" in url else "?") + f"m={key}" + hash_ + fragment
     return RedirectResponse(url, status_code=303)
 
 

@@ -16,7 +16,7 @@ from starlette.routing import Route
 from wufei_docs.web import actions, forms, preview
 from wufei_docs.web.api import DATA_SUFFIXES, UploadProblem, save_upload, zip_response
 from wufei_docs.web.pages import closing, flash, posted, redirect, render
-from wufei_docs.web.security import DATA_FILE_LIMIT
+from wufei_docs.web.security import DATA_FILE_LIMIT, EVIDENCE_FILE_LIMIT
 from wufei_docs.web.workspace import Workspace
 
 SAVED_BY = "由 wufei serve（网页表单）保存；可用 wufei validate/score/build 读取"
@@ -202,7 +202,8 @@ async def edit(request: Request) -> Response:
     versions = await run_in_threadpool(_versions, ws, path.stem)
     documents = await run_in_threadpool(preview.documents, ws.package(path.stem))
     return render(request, "enterprise.html", nav="enterprise", title=context["layout"].sections[0].groups[0].fields[0].value or path.stem,
-                  versions=versions, documents=documents, can_preview=preview.available(), **context)  # fmt: skip
+                  versions=versions, documents=documents, can_preview=preview.available(),
+                  evidence_rows=_evidence_rows(state), **context)  # fmt: skip
 
 
 async def _state(request: Request) -> dict[str, Any]:
@@ -305,6 +306,58 @@ async def package_zip(request: Request) -> Response:
     return zip_response(data, f"{path.stem}-申报材料.zip")
 
 
+EVIDENCE_SUFFIXES = (".pdf", ".jpg", ".jpeg", ".png", ".docx")  # what loading/evidence accepts
+
+
+def _evidence_rows(state: dict[str, Any]) -> list[dict[str, str]]:
+    """The 支撑材料清单 rows as saved, for the upload form's choice."""
+    rows = state.get("evidence")
+    if not isinstance(rows, list):
+        return []
+    return [{k: str(r.get(k) or "") for k in ("id", "title", "file")} for r in rows if isinstance(r, dict)]
+
+
+async def upload_evidence(request: Request) -> Response:
+    """A scan, photo or Word file for one row of the 支撑材料清单: kept as 企业/支撑材料/<文件名>/<编号>.<ext> (the
+    browser's name lends only its checked suffix), and the row's `file` set to it; the data file is saved as the
+    form saves it, so `wufei validate` then checks the file itself (type, encryption, size)."""
+    ws = _workspace(request)
+    path = _file(request)
+    back = f"/enterprises/{path.stem}"  # the message shows at the top of the page
+    form = await posted(request, max_files=1, max_fields=5)
+    async with closing(form):
+        with ws.upload_dir() as tmp:
+            try:
+                upload = await save_upload(form.get("file"), tmp, "file", EVIDENCE_SUFFIXES, EVIDENCE_FILE_LIMIT)
+            except UploadProblem as e:
+                return redirect(back, flash(e.message, bad=True))
+            try:
+                messages = await run_in_threadpool(_attach_evidence, ws, path, str(form.get("row") or ""), upload)
+            except actions.WufeiError as e:
+                return redirect(back, flash(str(e), bad=True))
+    return redirect(back, flash(messages))
+
+
+def _attach_evidence(ws: Workspace, path: Path, row: str, upload: Path) -> list[str]:
+    data = actions.raw_data(path)
+    rows = data.get("evidence") if isinstance(data, dict) else None
+    if not (row.isdigit() and isinstance(rows, list) and int(row) < len(rows) and isinstance(rows[int(row)], dict)):
+        raise actions.InputError(None, "请先在支撑材料清单中增加这一行并保存，再上传文件")
+    entry = rows[int(row)]
+    ident = str(entry.get("id") or "")
+    if not forms.EVIDENCE_ID.fullmatch(ident):
+        raise actions.InputError(
+            None,
+            f"第 {int(row) + 1} 行的编号“{ident[:20]}”无效（应为 E01 这样的编号：字母、数字、- 或 _），请先改正并保存",
+        )
+    relative = f"支撑材料/{path.stem}/{ident}{upload.suffix.lower()}"
+    with actions.folder_lock(ws.enterprises):
+        actions.write_bytes(ws.enterprises / relative, upload.read_bytes())
+    entry["file"] = relative
+    _, messages, _ = _save(ws, path, forms.state_from_data(data))
+    return [f"已上传 {ident} 的文件：企业/{relative}", *messages]
+
+
 async def page_image(request: Request) -> Response:
     """A page of one of the package's PDFs as PNG (the document by its number in the list, never by a name)."""
     ws = _workspace(request)
@@ -359,6 +412,7 @@ routes = [
     Route("/enterprises/{stem}/final", final, methods=["POST"]),
     Route("/enterprises/{stem}/package.zip", package_zip, methods=["GET"]),
     Route("/enterprises/{stem}/preview/{doc:int}/{page:int}.png", page_image, methods=["GET"]),
+    Route("/enterprises/{stem}/evidence", upload_evidence, methods=["POST"]),
     Route("/enterprises/{stem}/export.xlsx", export_xlsx, methods=["GET"]),
     Route("/enterprises/{stem}/data.yaml", data_file, methods=["GET"]),
 ]

@@ -29,6 +29,7 @@ DATA_FILE_LIMIT = 2 * MB  # one enterprise file (the loaders' own limit)
 FORM_LIMIT = 2 * MB + 64 * 1024  # a data file plus the multipart envelope and a few fields
 BUNDLE_LIMIT = 64 * MB  # POST /api/bundle: up to ~30 enterprise files at their largest, real ones are 10–200 KB
 CITY_IMPORT_LIMIT = 256 * MB  # a county bundle zip (documents of every enterprise, PDFs included)
+EVIDENCE_FILE_LIMIT = 50 * MB  # one 支撑材料 file (loading/evidence's limit)
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 SESSION_COOKIE = "wufei_session"
 PUBLIC_PATHS = ("/login", "/static/", "/api/health")
@@ -44,6 +45,8 @@ def body_limit(path: str) -> int:
         return BUNDLE_LIMIT
     if path.startswith("/city/"):
         return CITY_IMPORT_LIMIT
+    if path.startswith("/enterprises/") and path.endswith("/evidence"):
+        return EVIDENCE_FILE_LIMIT + 64 * 1024
     return FORM_LIMIT
 
 
