@@ -142,3 +142,54 @@ def test_a_resident_libreoffice_converts_again_and_again_and_ends_with_its_block
         assert set(out) == set(docs)
         for name, data in out.items():
             assert count(data, f"{i}-{name}.pdf") == count(fresh[name], f"fresh-{name}.pdf")
+
+
+@pytest.mark.slow
+@needs_soffice
+def test_libreoffice_does_not_outlive_a_killed_wufei(tmp_path) -> None:
+    """kill -9 of a process converting PDFs (a `wufei bundle --pdf`, the server) takes LibreOffice with it:
+    its process group is killed by a watcher that sees the pipe from the dead process close."""
+    import os
+    import signal
+    import sys
+    import time
+
+    from wufei_docs.package.build import build
+
+    build(EXAMPLES / "赣州稀土新材料.yaml", tmp_path / "pkg")
+    marker = tmp_path / "pgid"
+    script = (
+        "import sys\nfrom pathlib import Path\n"
+        "from wufei_docs.render import pdf\n"
+        "real = pdf._start\n"
+        "def spy(*a, **k):\n"
+        "    proc = real(*a, **k)\n"
+        f"    Path({str(marker)!r}).write_text(str(proc.pid))\n"
+        "    return proc\n"
+        "pdf._start = spy\n"
+        "data = Path(sys.argv[1], '申报书.docx').read_bytes()\n"
+        "pdf.convert({f'{i}.docx': data for i in range(30)}, processes=1)\n"  # seconds of work left when killed
+    )
+    child = subprocess.Popen([sys.executable, "-c", script, str(tmp_path / "pkg")])
+    deadline = time.monotonic() + 60
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    pgid = int(marker.read_text())
+    time.sleep(0.3)  # LibreOffice is starting: its process group exists
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+
+    def group_alive() -> bool:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+    deadline = time.monotonic() + 2  # the watcher acts at once; the conversion alone would take far longer
+    while group_alive() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    alive = group_alive()
+    if alive:  # do not leave it running for the rest of the suite
+        os.killpg(pgid, signal.SIGKILL)
+    assert not alive, "LibreOffice outlived the process that started it"

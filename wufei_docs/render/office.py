@@ -15,10 +15,11 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 START_TIMEOUT = 60.0
@@ -36,6 +37,7 @@ class ResidentOffice:
 
         self.env = {**os.environ, "HOME": str(self._root), "SAL_USE_VCLPLUGIN": "svp", **font_environment(self._root)}
         self._process: subprocess.Popen[bytes] | None = None
+        self._release: Callable[[], None] = _nothing
 
     def ensure_started(self) -> None:
         """Start the instance unless it runs; wait until its profile is ready (the first start writes it)."""
@@ -52,6 +54,7 @@ class ResidentOffice:
         self._process = subprocess.Popen(
             cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=self.env, start_new_session=True
         )
+        self._release = guard_group(self._process.pid)  # a server killed with -9 takes its LibreOffice with it
         # it accepts UNO connections only once fully started: until then a conversion would start a second one
         deadline = time.monotonic() + START_TIMEOUT
         while not _accepting(pipe):
@@ -65,6 +68,8 @@ class ResidentOffice:
         return self._process is not None and self._process.poll() is None
 
     def _stop(self) -> None:
+        self._release()
+        self._release = _nothing
         if self._process is not None:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(self._process.pid, signal.SIGKILL)
@@ -74,6 +79,44 @@ class ResidentOffice:
     def close(self) -> None:
         self._stop()
         shutil.rmtree(self._root, ignore_errors=True)
+
+
+_WATCH = (
+    "import os, signal, sys\n"
+    "if sys.stdin.buffer.read() != b'done':\n"  # end of input without the word: the process that started us died
+    "    try:\n"
+    "        os.killpg(int(sys.argv[1]), signal.SIGKILL)\n"
+    "    except OSError:\n"
+    "        pass\n"
+)
+
+
+def guard_group(pgid: int) -> Callable[[], None]:
+    """Kill LibreOffice's process group should this process die before it is done (a kill -9 of `wufei bundle
+    --pdf` or of the server must not leave soffice running): a small watcher holds a pipe from this process and
+    kills the group when the pipe closes without word. Returns what tells the watcher all is well."""
+    if os.name != "posix":  # pragma: no cover - Windows: process groups work differently
+        return lambda: None
+    watcher = subprocess.Popen(
+        [sys.executable, "-c", _WATCH, str(pgid)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # a Ctrl-C to this process group must not reach it
+    )
+
+    def release() -> None:
+        with contextlib.suppress(OSError, ValueError):
+            assert watcher.stdin is not None
+            watcher.stdin.write(b"done")
+            watcher.stdin.close()
+        watcher.wait()
+
+    return release
+
+
+def _nothing() -> None:
+    pass
 
 
 def _keep_open(folder: Path) -> Path:

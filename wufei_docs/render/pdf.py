@@ -75,7 +75,14 @@ def _convert(
         procs = [
             _start(soffice, root, {k: docs[k] for k in b}, profile, env) for root, b in zip(roots, batches, strict=True)
         ]
-        _wait(procs, timeout)
+        from wufei_docs.render.office import guard_group
+
+        guards = [guard_group(proc.pid) for proc in procs]
+        try:
+            _wait(procs, timeout)
+        finally:
+            for release in guards:
+                release()
         result = {}
         for root, batch in zip(roots, batches, strict=True):
             for i, key in enumerate(batch):
