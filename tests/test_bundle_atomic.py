@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.bundle_checks import assert_consistent, snapshot
+from tests.bundle_checks import assert_consistent, outputs, snapshot
 from wufei_docs._samples import write_samples
 from wufei_docs.county import switch
 from wufei_docs.county.run import bundle
@@ -44,31 +44,9 @@ def correct(src: Path) -> None:
 
 
 def comparable(out: Path) -> dict[str, Any]:
-    """The outputs a re-run shares with a first run (the version bookkeeping of a correction aside)."""
-    import json
-
-    result: dict[str, Any] = {}
-    for path in sorted(out.rglob("*")):
-        rel = path.relative_to(out)
-        if not path.is_file() or rel.parts[0].startswith(".") or "历史版本" in rel.parts:
-            continue
-        if path.name.startswith("修改说明"):
-            continue
-        if path.name in ("manifest.json", "bundle.json"):
-            result[rel.as_posix()] = _strip(json.loads(path.read_text("utf-8")))
-        else:
-            result[rel.as_posix()] = path.read_bytes()
-    return result
-
-
-def _strip(data: Any) -> Any:
-    if isinstance(data, dict):
-        return {
-            k: _strip(v) for k, v in data.items() if k not in ("version", "previous") and not k.startswith("修改说明")
-        }
-    if isinstance(data, list):
-        return [_strip(v) for v in data]
-    return data
+    """The outputs a re-run shares with a first run (the version bookkeeping of a correction aside), hidden
+    staging and lock files left out."""
+    return {name: data for name, data in outputs(out).items() if not name.startswith(".")}
 
 
 @pytest.fixture(scope="module")

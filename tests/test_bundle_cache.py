@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
+from tests.bundle_checks import outputs
 from tests.conftest import dump_yaml
 from wufei_docs import loading as api
 from wufei_docs._samples import write_samples
@@ -25,36 +26,6 @@ from wufei_docs.files.zips import zip_folder
 def county(tmp_path: Path) -> tuple[Path, Path]:
     files, evaluation = write_samples(tmp_path / "收件", 4, seed=3)
     return files[0].parent, evaluation
-
-
-def outputs(out: Path) -> dict[str, Any]:
-    """Every output except the cache; manifests and bundle.json without the version bookkeeping a
-    correction adds (version, previous, 修改说明), so a re-run compares equal to a first run."""
-    result: dict[str, Any] = {}
-    for path in sorted(out.rglob("*")):
-        rel = path.relative_to(out)
-        if (
-            not path.is_file()
-            or rel.parts[0] == ".wufei"
-            or "历史版本" in rel.parts
-            or path.name.startswith("修改说明")
-        ):
-            continue
-        if path.name in ("manifest.json", "bundle.json"):
-            result[rel.as_posix()] = _strip(json.loads(path.read_text("utf-8")))
-        else:
-            result[rel.as_posix()] = path.read_bytes()
-    return result
-
-
-def _strip(data: Any) -> Any:
-    if isinstance(data, dict):
-        return {
-            k: _strip(v) for k, v in data.items() if k not in ("version", "previous") and not k.startswith("修改说明")
-        }
-    if isinstance(data, list):
-        return [_strip(v) for v in data]
-    return data
 
 
 def fresh_equals(src: Path, ev: Path, out: Path, tmp_path: Path, **kw: Any) -> None:

@@ -166,7 +166,7 @@ def test_rerun_of_the_real_command_equals_a_first_run(tmp_path) -> None:
     import subprocess
     import sys
 
-    from tests.test_bundle_cache import outputs
+    from tests.bundle_checks import outputs
 
     files, evaluation = write_samples(tmp_path / "收件", 5, seed=4)
     folder, out = files[0].parent, tmp_path / "out"

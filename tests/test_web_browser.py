@@ -8,9 +8,6 @@ from __future__ import annotations
 import io
 import os
 import shutil
-import socket
-import threading
-import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,13 +21,12 @@ if not Path(CHROMIUM).exists():
         allow_module_level=True,
     )
 
-import uvicorn  # noqa: E402
 from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
 
 from tests.conftest import EXAMPLES  # noqa: E402
+from tests.web_server import serving  # noqa: E402
 from wufei_docs._samples import uscc_for  # noqa: E402
 from wufei_docs.loading import check  # noqa: E402
-from wufei_docs.web.app import Config, create_app  # noqa: E402
 
 ARGS = [
     "--headless",
@@ -45,12 +41,6 @@ ARGS = [
 SHOTS = os.environ.get("WUFEI_SCREENSHOTS")  # a folder: screenshots of each step are saved there
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("browser-ws")
@@ -58,19 +48,8 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(workspace: Path) -> Iterator[str]:
-    port = free_port()
-    app = create_app(Config(workspace, port=port, user="测试经办人"))
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    assert srv.started
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(10)
+    with serving(workspace, user="测试经办人") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

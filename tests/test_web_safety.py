@@ -5,17 +5,16 @@ from __future__ import annotations
 import base64
 import concurrent.futures
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
 from tests.conftest import EXAMPLES
+from tests.web_server import free_port, serving
 from wufei_docs.cli import app as cli_app
 from wufei_docs.web.app import Config, create_app
 from wufei_docs.web.security import DATA_FILE_LIMIT, hash_password, verify_password
@@ -161,27 +160,10 @@ def test_forms_without_the_csrf_token_are_refused(client: TestClient) -> None:
 # --- 20 requests at once against a real server -----------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = free_port()
-    app = create_app(Config(tmp_path_factory.mktemp("ws"), port=port))
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    assert srv.started
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(10)
+    with serving(tmp_path_factory.mktemp("ws")) as url:
+        yield url
 
 
 def test_twenty_concurrent_requests_all_succeed(server: str) -> None:
