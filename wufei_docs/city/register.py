@@ -221,23 +221,22 @@ def require_date(conn: sqlite3.Connection, unit: Unit, change: Change) -> None:
 
 def delist(conn: sqlite3.Connection, uscc: str, change: Change) -> Unit:
     """摘牌: a published unit is taken off the list (serious violation or major accident)."""
-    if not change.reason or not change.reason.strip():
-        raise InputError(None, "摘牌必须说明原因（--reason）")
-    unit = require_unit(conn, uscc)
-    require(unit, "delist", conn)
-    require_date(conn, unit, change)
-    change_status(conn, unit, DELISTED, "摘牌", change, change.because(""))
-    return require_unit(conn, uscc)
+    return _with_reason(conn, uscc, change, "delist", DELISTED, "摘牌")
 
 
 def withdraw(conn: sqlite3.Connection, uscc: str, change: Change) -> Unit:
     """撤回: a county withdraws a recommendation before publication; a later bundle may recommend it again."""
+    return _with_reason(conn, uscc, change, "withdraw", WITHDRAWN, "撤回")
+
+
+def _with_reason(conn: sqlite3.Connection, uscc: str, change: Change, action: str, status: str, label: str) -> Unit:
+    """A status change that must say why, allowed from the unit's status and dated no earlier than its last event."""
     if not change.reason or not change.reason.strip():
-        raise InputError(None, "撤回必须说明原因（--reason）")
+        raise InputError(None, f"{label}必须说明原因（--reason）")
     unit = require_unit(conn, uscc)
-    require(unit, "withdraw", conn)
+    require(unit, action, conn)
     require_date(conn, unit, change)
-    change_status(conn, unit, WITHDRAWN, "撤回", change, change.because(""))
+    change_status(conn, unit, status, label, change, change.because(""))
     return require_unit(conn, uscc)
 
 

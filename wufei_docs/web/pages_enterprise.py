@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from wufei_docs.model import EVIDENCE_SUFFIXES
 from wufei_docs.web import actions, forms, preview
 from wufei_docs.web.api import DATA_SUFFIXES, UploadProblem, save_upload, zip_response
 from wufei_docs.web.pages import closing, flash, posted, redirect, render
@@ -304,9 +305,6 @@ async def package_zip(request: Request) -> Response:
         await run_in_threadpool(actions.zip_folder, folder, target, exclude=frozenset({"历史版本"}))
         data = target.read_bytes()
     return zip_response(data, f"{path.stem}-申报材料.zip")
-
-
-EVIDENCE_SUFFIXES = (".pdf", ".jpg", ".jpeg", ".png", ".docx")  # what loading/evidence accepts
 
 
 def _evidence_rows(state: dict[str, Any]) -> list[dict[str, str]]:

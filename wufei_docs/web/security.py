@@ -24,12 +24,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from wufei_docs._raw import MAX_TEXT_BYTES
+from wufei_docs.loading.evidence import MAX_FILE_BYTES
+
 MB = 1024 * 1024
-DATA_FILE_LIMIT = 2 * MB  # one enterprise file (the loaders' own limit)
-FORM_LIMIT = 2 * MB + 64 * 1024  # a data file plus the multipart envelope and a few fields
+DATA_FILE_LIMIT = MAX_TEXT_BYTES  # one enterprise file: the loaders' own limit
+FORM_LIMIT = DATA_FILE_LIMIT + 64 * 1024  # a data file plus the multipart envelope and a few fields
 BUNDLE_LIMIT = 64 * MB  # POST /api/bundle: up to ~30 enterprise files at their largest, real ones are 10–200 KB
 CITY_IMPORT_LIMIT = 256 * MB  # a county bundle zip (documents of every enterprise, PDFs included)
-EVIDENCE_FILE_LIMIT = 50 * MB  # one 支撑材料 file (loading/evidence's limit)
+EVIDENCE_FILE_LIMIT = MAX_FILE_BYTES  # one 支撑材料 file: validation's own limit
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 SESSION_COOKIE = "wufei_session"
 PUBLIC_PATHS = ("/login", "/static/", "/api/health")
